@@ -1,0 +1,147 @@
+"""Order history rows: Sales Order lines joined with the stages of their latest Work Order.
+
+Pure functions over plain dicts, so the Frappe adapter can fetch everything in a fixed number of
+queries and this module does the joining, ordering and limiting.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from crm_order_extension.core.production import stage_values
+
+# Fields of a history row, in the child DocTypes' order.
+ROW_FIELDS = (
+	"sales_order",
+	"transaction_date",
+	"delivery_date",
+	"order_status",
+	"item_code",
+	"item_name",
+	"qty",
+	"rate",
+	"amount",
+	"work_order",
+	"ops_status",
+	"material_status",
+	"production_status",
+	"qa_status",
+)
+
+# Inter-company chains are short (customer-facing company -> producing company); the bound stops
+# a misconfigured loop of inter-company orders.
+MAX_CHAIN_DEPTH = 3
+
+
+def _newest_first_key(row: Mapping) -> tuple:
+	return (str(row.get("transaction_date") or ""), str(row.get("creation") or ""), row.get("name") or "")
+
+
+def newest_orders(orders: Iterable[Mapping], limit: int | None) -> list[Mapping]:
+	"""Orders newest first (transaction date, then creation), at most `limit` of them."""
+	ordered = sorted(orders, key=_newest_first_key, reverse=True)
+	return ordered[:limit] if limit and limit > 0 else ordered
+
+
+class WorkOrderIndex:
+	"""Latest non-cancelled Work Order per (sales order line) and per (sales order, item)."""
+
+	def __init__(self, work_orders: Iterable[Mapping]):
+		self.by_line: dict[str, Mapping] = {}
+		self.by_item: dict[tuple[str, str], Mapping] = {}
+		for wo in sorted(work_orders, key=lambda w: (str(w.get("creation") or ""), w.get("name") or "")):
+			if wo.get("docstatus") == 2:
+				continue
+			# Later rows overwrite earlier ones: the newest Work Order wins.
+			if wo.get("sales_order_item"):
+				self.by_line[wo["sales_order_item"]] = wo
+			self.by_item[(wo.get("sales_order"), wo.get("production_item"))] = wo
+
+	def for_line(self, sales_order: str, line_name: str | None, item_code: str) -> Mapping | None:
+		by_item = self.by_item.get((sales_order, item_code))
+		by_line = self.by_line.get(line_name) if line_name else None
+		if by_line and by_line.get("sales_order") == sales_order:
+			return by_line
+		return by_item
+
+
+def find_work_order(
+	index: WorkOrderIndex,
+	sales_order: str,
+	line_name: str | None,
+	item_code: str,
+	downstream: Mapping[str, Iterable[str]],
+) -> Mapping | None:
+	"""The Work Order of a line: on its own order, else along the inter-company chain."""
+	work_order = index.for_line(sales_order, line_name, item_code)
+	if work_order:
+		return work_order
+	frontier, seen = list(downstream.get(sales_order, ())), {sales_order}
+	for _depth in range(MAX_CHAIN_DEPTH):
+		next_frontier = []
+		for producing_order in frontier:
+			if producing_order in seen:
+				continue
+			seen.add(producing_order)
+			work_order = index.for_line(producing_order, None, item_code)
+			if work_order:
+				return work_order
+			next_frontier.extend(downstream.get(producing_order, ()))
+		if not next_frontier:
+			break
+		frontier = next_frontier
+	return None
+
+
+def build_rows(
+	orders: Iterable[Mapping],
+	items: Iterable[Mapping],
+	work_orders: Iterable[Mapping],
+	downstream: Mapping[str, Iterable[str]] | None = None,
+	limit: int | None = None,
+) -> list[dict]:
+	"""History rows, newest order first and lines in their order, for at most `limit` orders.
+
+	`downstream` maps a Sales Order to the Sales Orders that produce it in other companies of the
+	group (customer SO -> inter-company PO -> producing company's SO).
+	"""
+	downstream = downstream or {}
+	index = WorkOrderIndex(work_orders)
+	lines_by_order = defaultdict(list)
+	for item in items:
+		lines_by_order[item["parent"]].append(item)
+
+	rows = []
+	for order in newest_orders(orders, limit):
+		for line in sorted(lines_by_order.get(order["name"], ()), key=lambda i: i.get("idx") or 0):
+			work_order = find_work_order(
+				index, order["name"], line.get("name"), line.get("item_code"), downstream
+			)
+			row = {
+				"sales_order": order["name"],
+				"transaction_date": order.get("transaction_date"),
+				"delivery_date": line.get("delivery_date") or order.get("delivery_date"),
+				"order_status": order.get("status"),
+				"item_code": line.get("item_code"),
+				"item_name": line.get("item_name"),
+				"qty": line.get("qty") or 0,
+				"rate": line.get("rate") or 0,
+				"amount": line.get("amount") or 0,
+				"work_order": work_order.get("name") if work_order else None,
+			}
+			row.update(stage_values(work_order))
+			rows.append(row)
+	return rows
+
+
+def signature(rows: Iterable[Mapping]) -> str:
+	"""A stable digest of the rows' content: equal digests mean nothing changed."""
+	payload = [[str(row.get(f) if row.get(f) is not None else "") for f in ROW_FIELDS] for row in rows]
+	return hashlib.sha1(json.dumps(payload).encode(), usedforsecurity=False).hexdigest()
+
+
+def page(rows: list, start: int, page_length: int) -> list:
+	start = max(int(start or 0), 0)
+	page_length = max(int(page_length or 0), 0)
+	return rows[start : start + page_length] if page_length else rows[start:]

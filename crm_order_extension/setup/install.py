@@ -1,0 +1,73 @@
+"""Install, migrate and uninstall hooks.
+
+Fixtures (hooks.fixtures) carry the app's records in other apps' DocTypes; Frappe syncs them on
+install and migrate and keeps an admin's later edits (it skips a fixture older than the record).
+Records that need computed values are created here by idempotent steps that only ever add what
+is missing, so running migrate twice changes nothing and never overwrites an admin's edits.
+"""
+
+import frappe
+
+APP = "crm_order_extension"
+MODULE = "CRM Order Extension"
+
+
+def after_install():
+	run_setup_steps()
+
+
+def after_migrate():
+	run_setup_steps()
+
+
+def before_uninstall():
+	remove_app_owned_records()
+
+
+def setup_steps():
+	"""Idempotent steps run after install and after every migrate, in order."""
+	from crm_order_extension.setup import defaults
+
+	return defaults.STEPS
+
+
+def run_setup_steps():
+	for step in setup_steps():
+		step()
+
+
+def app_owned_records() -> list[tuple[str, str]]:
+	"""(doctype, name) of every record the app owns in DocTypes of other modules.
+
+	Derived from `hooks.fixtures`, so shipping a record and removing it on uninstall can never
+	drift apart. The app's own DocTypes go with its module when Frappe uninstalls it.
+	"""
+	records = []
+	for fixture in frappe.get_hooks("fixtures", app_name=APP):
+		if isinstance(fixture, str):
+			fixture = {"dt": fixture}
+		doctype = fixture.get("dt") or fixture.get("doctype")
+		if not frappe.db.exists("DocType", doctype):
+			continue
+		if frappe.db.get_value("DocType", doctype, "module") == MODULE:
+			continue
+		names = frappe.get_all(
+			doctype,
+			filters=fixture.get("filters"),
+			or_filters=fixture.get("or_filters"),
+			pluck="name",
+		)
+		records.extend((doctype, name) for name in names)
+	return records
+
+
+def remove_app_owned_records():
+	"""Remove custom fields, property setters and form scripts so CRM, Helpdesk and ERPNext keep
+	working without the app's code (a form script calling a missing method would break /crm)."""
+	touched = set()
+	for doctype, name in app_owned_records():
+		frappe.delete_doc(doctype, name, ignore_permissions=True, force=True, ignore_missing=True)
+		touched.add(doctype)
+	for doctype in touched:
+		frappe.clear_cache(doctype=doctype)
+	frappe.clear_cache()
