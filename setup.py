@@ -3,9 +3,7 @@ from setuptools import find_packages, setup
 from crm_order_extension import __version__ as version
 
 with open("requirements.txt") as f:
-	install_requires = [
-		line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")
-	]
+	install_requires = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
 
 setup(
 	name="crm_order_extension",

@@ -25,4 +25,39 @@ before_uninstall = "crm_order_extension.setup.install.before_uninstall"
 # Every record this app owns in other apps' DocTypes is listed here, filtered to this app's
 # records. `before_uninstall` removes exactly these, so the list is the single source of truth.
 
-fixtures = []
+fixtures = [
+	{"dt": "Custom Field", "filters": [["module", "=", "CRM Order Extension"]]},
+	{
+		"dt": "CRM Form Script",
+		"filters": [["name", "in", ["CRM Lead Order History", "CRM Deal Order History"]]],
+	},
+	{"dt": "HD Form Script", "filters": [["name", "in", ["HD Ticket Order History"]]]},
+]
+
+# Desk
+# ----
+
+doctype_js = {
+	"CRM Lead": "public/js/order_history_form.js",
+	"CRM Deal": "public/js/order_history_form.js",
+	"HD Ticket": "public/js/order_history_form.js",
+}
+doctype_list_js = {
+	"CRM Lead": "public/js/order_history_list.js",
+	"CRM Deal": "public/js/order_history_list.js",
+	"HD Ticket": "public/js/order_history_list.js",
+}
+
+# Document Events
+# ---------------
+
+doc_events = {
+	"Sales Order": {
+		# on_change also runs for status changes made with db_set after submit
+		"on_change": "crm_order_extension.orders.sync.on_sales_order_change",
+	},
+	"Work Order": {
+		"on_change": "crm_order_extension.orders.sync.on_work_order_change",
+		"on_trash": "crm_order_extension.orders.sync.on_work_order_change",
+	},
+}

@@ -29,7 +29,9 @@ def test_first_level_with_exactly_one_customer_wins_and_later_levels_do_not_run(
 
 		return (name, fetch)
 
-	resolution = resolve([level(EXPLICIT, []), level(CONTACT, ["CUST-1", "CUST-1", None]), level(EMAIL, ["X"])])
+	resolution = resolve(
+		[level(EXPLICIT, []), level(CONTACT, ["CUST-1", "CUST-1", None]), level(EMAIL, ["X"])]
+	)
 	assert (resolution.customer, resolution.level) == ("CUST-1", CONTACT)
 	assert resolution.found
 	assert calls == [EXPLICIT, CONTACT]

@@ -48,7 +48,11 @@ def wo(name, so, item, creation, so_item=None, **stages):
 
 def test_rows_are_newest_order_first_lines_in_order_with_line_amounts():
 	orders = [order("SO-1", 1), order("SO-2", 3), order("SO-3", 2)]
-	items = [line("SO-1", "a", 1, "cake"), line("SO-2", "c", 2, "bread", 3, 4.0), line("SO-2", "b", 1, "cake")]
+	items = [
+		line("SO-1", "a", 1, "cake"),
+		line("SO-2", "c", 2, "bread", 3, 4.0),
+		line("SO-2", "b", 1, "cake"),
+	]
 	rows = build_rows(orders, items, [])
 	assert [(r["sales_order"], r["item_code"]) for r in rows] == [
 		("SO-2", "cake"),
@@ -61,9 +65,18 @@ def test_rows_are_newest_order_first_lines_in_order_with_line_amounts():
 
 
 def test_same_day_orders_sort_by_creation_and_limit_counts_orders_not_lines():
-	orders = [order("SO-A", 5, "2026-01-05 09:00:00"), order("SO-B", 5, "2026-01-05 10:00:00"), order("SO-C", 1)]
+	orders = [
+		order("SO-A", 5, "2026-01-05 09:00:00"),
+		order("SO-B", 5, "2026-01-05 10:00:00"),
+		order("SO-C", 1),
+	]
 	assert [o["name"] for o in newest_orders(orders, 2)] == ["SO-B", "SO-A"]
-	items = [line("SO-A", "1", 1, "x"), line("SO-A", "2", 2, "y"), line("SO-B", "3", 1, "x"), line("SO-C", "4", 1, "x")]
+	items = [
+		line("SO-A", "1", 1, "x"),
+		line("SO-A", "2", 2, "y"),
+		line("SO-B", "3", 1, "x"),
+		line("SO-C", "4", 1, "x"),
+	]
 	rows = build_rows(orders, items, [], limit=2)
 	assert [r["sales_order"] for r in rows] == ["SO-B", "SO-A", "SO-A"]
 

@@ -40,9 +40,10 @@ def test_unknown_values_fall_back_to_defaults():
 def test_production_follows_work_order_status_only_while_stage_is_default():
 	assert stage_values({"status": "Completed"})["production_status"] == "DONE"
 	assert stage_values({"status": "In Process"})["production_status"] == "IN_PROGRESS"
-	assert stage_values({"status": "Completed", "custom_production_status": "IN_PROGRESS"})[
-		"production_status"
-	] == "IN_PROGRESS"
+	assert (
+		stage_values({"status": "Completed", "custom_production_status": "IN_PROGRESS"})["production_status"]
+		== "IN_PROGRESS"
+	)
 
 
 def test_every_stage_value_has_a_colour():

@@ -1,7 +1,25 @@
 """Idempotent default records the app needs beyond its fixtures.
 
-Each step creates only what is missing and never changes a record that already exists, so an
+Each step creates only what is missing and never changes a value that already exists, so an
 admin's edits survive every migrate.
 """
 
-STEPS = []
+import frappe
+
+SETTINGS = "CRM Order Extension Settings"
+
+
+def settings_defaults():
+	"""Store the field defaults of the settings once; later edits are left alone."""
+	meta = frappe.get_meta(SETTINGS)
+	singles = frappe.qb.Table("tabSingles")
+	stored = set(
+		frappe.qb.from_(singles).select(singles.field).where(singles.doctype == SETTINGS).run(pluck=True)
+	)
+	for df in meta.fields:
+		if df.default is not None and df.fieldname not in stored:
+			frappe.db.set_single_value(SETTINGS, df.fieldname, df.default, update_modified=False)
+	frappe.clear_cache(doctype=SETTINGS)
+
+
+STEPS = [settings_defaults]

@@ -1,0 +1,243 @@
+"""Resolve the ERPNext Customer behind a CRM Lead, CRM Deal or HD Ticket, and the reverse: the
+records that may belong to a customer (to re-sync them when its orders change).
+
+One implementation for the three DocTypes: each record is reduced to a `RecordKeys` (explicit
+customers, contacts, emails, names) and the frappe-free resolver decides.
+"""
+
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+
+from crm_order_extension.core import customer_match
+from crm_order_extension.core.customer_match import AmbiguousCustomer, Resolution
+
+
+@dataclass(frozen=True)
+class Target:
+	doctype: str
+	child_doctype: str
+	title_field: str
+
+
+TARGETS = {
+	"CRM Lead": Target("CRM Lead", "CRM Lead Order Item", "lead_name"),
+	"CRM Deal": Target("CRM Deal", "CRM Lead Order Item", "organization"),
+	"HD Ticket": Target("HD Ticket", "HD Ticket Order Item", "subject"),
+}
+
+LEVEL_LABELS = {
+	customer_match.EXPLICIT: _("explicit link"),
+	customer_match.CONTACT: _("contact"),
+	customer_match.EMAIL: _("email"),
+	customer_match.NAME: _("name"),
+}
+
+
+@dataclass
+class RecordKeys:
+	explicit: list[str] = field(default_factory=list)
+	contacts: list[str] = field(default_factory=list)
+	emails: list[str] = field(default_factory=list)
+	names: list[str] = field(default_factory=list)
+
+
+def get_target(doctype: str) -> Target:
+	target = TARGETS.get(doctype)
+	if not target:
+		frappe.throw(
+			_("Order history is available for {0}, not for {1}").format(
+				", ".join(_(d) for d in TARGETS), _(doctype or "")
+			),
+			frappe.ValidationError,
+		)
+	return target
+
+
+def _customer_has_crm_deal_link() -> bool:
+	# CRM's ERPNext integration adds Customer.crm_deal; without it there is no explicit link.
+	return frappe.get_meta("Customer").has_field("crm_deal")
+
+
+def _contact_names(contacts: list[str]) -> list[str]:
+	if not contacts:
+		return []
+	rows = frappe.get_all(
+		"Contact", filters={"name": ("in", contacts)}, fields=["first_name", "last_name", "full_name"]
+	)
+	return [r.full_name or " ".join(filter(None, (r.first_name, r.last_name))) for r in rows]
+
+
+def _contact_emails(contacts: list[str]) -> list[str]:
+	if not contacts:
+		return []
+	return frappe.get_all(
+		"Contact Email", filters={"parenttype": "Contact", "parent": ("in", contacts)}, pluck="email_id"
+	)
+
+
+def record_keys(doc) -> RecordKeys:
+	"""What identifies the customer of a lead, deal or ticket, in resolver order."""
+	keys = RecordKeys(explicit=[doc.get("custom_erpnext_customer")])
+	if doc.doctype == "CRM Lead":
+		keys.emails = [doc.email]
+		keys.contacts = (
+			frappe.get_all("Contact", filters={"email_id": doc.email}, pluck="name") if doc.email else []
+		)
+		keys.names = [
+			doc.organization,
+			doc.lead_name,
+			" ".join(filter(None, (doc.first_name, doc.last_name))),
+		]
+		if _customer_has_crm_deal_link():
+			deals = frappe.get_all("CRM Deal", filters={"lead": doc.name}, pluck="name")
+			if deals:
+				keys.explicit += frappe.get_all("Customer", filters={"crm_deal": ("in", deals)}, pluck="name")
+	elif doc.doctype == "CRM Deal":
+		keys.contacts = customer_match.unique(
+			[row.contact for row in doc.get("contacts") or []] + [doc.get("contact")]
+		)
+		keys.emails = [doc.get("email"), *_contact_emails(keys.contacts)]
+		keys.names = [
+			doc.organization,
+			doc.get("organization_name"),
+			doc.get("lead_name"),
+			*_contact_names(keys.contacts),
+		]
+		if _customer_has_crm_deal_link():
+			keys.explicit += frappe.get_all("Customer", filters={"crm_deal": doc.name}, pluck="name")
+	elif doc.doctype == "HD Ticket":
+		keys.contacts = [doc.contact] if doc.contact else []
+		keys.emails = [doc.raised_by, *_contact_emails(keys.contacts)]
+		keys.names = [*_contact_names(keys.contacts), doc.customer]
+	else:
+		get_target(doc.doctype)
+	keys.emails = customer_match.unique(e.strip().lower() for e in keys.emails if e and e.strip())
+	return keys
+
+
+def _enabled(customers: list[str]) -> list[str]:
+	if not customers:
+		return []
+	enabled = set(
+		frappe.get_all("Customer", filters={"name": ("in", customers), "disabled": 0}, pluck="name")
+	)
+	return [c for c in customer_match.unique(customers) if c in enabled]
+
+
+def customers_of_contacts(contacts: list[str]) -> list[str]:
+	if not contacts:
+		return []
+	return _enabled(
+		frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
+			pluck="link_name",
+			order_by="parent, idx",
+		)
+	)
+
+
+def customers_by_email(emails: list[str]) -> list[str]:
+	if not emails:
+		return []
+	contacts = frappe.get_all(
+		"Contact Email", filters={"parenttype": "Contact", "email_id": ("in", emails)}, pluck="parent"
+	)
+	contacts += frappe.get_all("Contact", filters={"email_id": ("in", emails)}, pluck="name")
+	direct = frappe.get_all("Customer", filters={"email_id": ("in", emails)}, pluck="name")
+	return _enabled(customers_of_contacts(customer_match.unique(contacts)) + direct)
+
+
+def customers_by_name(names: list[str]) -> list[str]:
+	tokens = customer_match.search_token(names)
+	if not tokens:
+		return []
+	candidates = frappe.get_all(
+		"Customer",
+		filters={"disabled": 0},
+		or_filters=[["customer_name", "like", f"%{token}%"] for token in tokens],
+		fields=["name", "customer_name"],
+	)
+	return customer_match.customers_matching_names(names, [(c.name, c.customer_name) for c in candidates])
+
+
+def resolve_customer(doc) -> Resolution:
+	"""The single customer of a lead, deal or ticket; raises AmbiguousCustomer on a tie."""
+	keys = record_keys(doc)
+	return customer_match.resolve(
+		[
+			(customer_match.EXPLICIT, lambda: _enabled(customer_match.unique(keys.explicit))),
+			(customer_match.CONTACT, lambda: customers_of_contacts(keys.contacts)),
+			(customer_match.EMAIL, lambda: customers_by_email(keys.emails)),
+			(customer_match.NAME, lambda: customers_by_name(keys.names)),
+		]
+	)
+
+
+def ambiguity_message(doctype: str, name: str, err: AmbiguousCustomer) -> str:
+	return _(
+		"Several customers match {0} {1} by {2}: {3}. Set the ERPNext Customer field to choose one."
+	).format(_(doctype), name, LEVEL_LABELS.get(err.level, err.level), ", ".join(err.candidates))
+
+
+def records_of_customer(customer: str) -> list[tuple[str, str]]:
+	"""Leads, deals and tickets that may belong to `customer`: already synced to it, linked to it,
+	or sharing its contacts, emails or name. Each is re-resolved when it syncs."""
+	contacts = frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "link_doctype": "Customer", "link_name": customer},
+		pluck="parent",
+	)
+	emails = customer_match.unique(
+		e.lower()
+		for e in _contact_emails(contacts)
+		+ frappe.get_all("Contact", filters={"name": ("in", contacts or [""])}, pluck="email_id")
+		+ [frappe.db.get_value("Customer", customer, "email_id")]
+		if e
+	)
+	customer_name = frappe.db.get_value("Customer", customer, "customer_name") or customer
+
+	def names(doctype, or_filters):
+		or_filters = [f for f in or_filters if f[2] not in ([], ("",), None)]
+		return [(doctype, n) for n in frappe.get_all(doctype, or_filters=or_filters, pluck="name")]
+
+	common = [
+		["custom_order_customer", "=", customer],
+		["custom_erpnext_customer", "=", customer],
+	]
+	records = names(
+		"CRM Lead",
+		[
+			*common,
+			["email", "in", emails],
+			["organization", "=", customer_name],
+			["lead_name", "=", customer_name],
+		],
+	)
+	deal_filters = [
+		*common,
+		["email", "in", emails],
+		["organization", "=", customer_name],
+		["contact", "in", contacts],
+	]
+	if contacts:
+		deal_filters.append(
+			[
+				"name",
+				"in",
+				frappe.get_all(
+					"CRM Contacts",
+					filters={"parenttype": "CRM Deal", "contact": ("in", contacts)},
+					pluck="parent",
+				),
+			]
+		)
+	if _customer_has_crm_deal_link():
+		deal = frappe.db.get_value("Customer", customer, "crm_deal")
+		if deal:
+			deal_filters.append(["name", "=", deal])
+	records += names("CRM Deal", deal_filters)
+	records += names("HD Ticket", [*common, ["contact", "in", contacts], ["raised_by", "in", emails]])
+	return customer_match.unique(records)

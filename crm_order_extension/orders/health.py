@@ -1,0 +1,118 @@
+"""Which leads, deals and tickets show an order history that is missing or out of date."""
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, Max
+
+from crm_order_extension.core.customer_match import AmbiguousCustomer
+from crm_order_extension.orders.customer import TARGETS, resolve_customer
+from crm_order_extension.orders.history import HISTORY_FIELD
+
+NO_HISTORY = "No history"
+STALE = "Stale"
+
+
+def customer_order_changes(customers: list[str]) -> dict[str, dict]:
+	"""Per customer: submitted order count and the newest change of its orders or Work Orders."""
+	if not customers:
+		return {}
+	so = frappe.qb.DocType("Sales Order")
+	wo = frappe.qb.DocType("Work Order")
+	result = {c: {"orders": 0, "changed": None} for c in customers}
+	for customer, changed in (
+		frappe.qb.from_(so)
+		.select(so.customer, Max(so.modified))
+		.where(so.customer.isin(customers) & (so.docstatus > 0))
+		.groupby(so.customer)
+		.run()
+	):
+		result[customer]["changed"] = changed
+	for customer, submitted in (
+		frappe.qb.from_(so)
+		.select(so.customer, Count(so.name))
+		.where(so.customer.isin(customers) & (so.docstatus == 1))
+		.groupby(so.customer)
+		.run()
+	):
+		result[customer]["orders"] = submitted
+	for customer, changed in (
+		frappe.qb.from_(wo)
+		.join(so)
+		.on(wo.sales_order == so.name)
+		.select(so.customer, Max(wo.modified))
+		.where(so.customer.isin(customers) & (so.docstatus > 0))
+		.groupby(so.customer)
+		.run()
+	):
+		if changed and (not result[customer]["changed"] or changed > result[customer]["changed"]):
+			result[customer]["changed"] = changed
+	return result
+
+
+def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> list[dict]:
+	"""Records whose customer has submitted orders but no history, or whose history is older than
+	the customer's newest order change. Never-synced records are resolved (newest `limit` only)."""
+	rows = []
+	for doctype in doctypes or list(TARGETS):
+		target = TARGETS[doctype]
+		records = frappe.get_all(
+			doctype,
+			fields=[
+				"name",
+				f"{target.title_field} as title",
+				"custom_order_customer",
+				"custom_orders_synced_on",
+			],
+			order_by="creation desc",
+			limit=limit,
+		)
+		child = frappe.qb.DocType(target.child_doctype)
+		line_counts = dict(
+			frappe.qb.from_(child)
+			.select(child.parent, Count(child.name))
+			.where(
+				(child.parenttype == doctype)
+				& (child.parentfield == HISTORY_FIELD)
+				& child.parent.isin([r.name for r in records] or [""])
+			)
+			.groupby(child.parent)
+			.run()
+		)
+		for record in records:
+			if not record.custom_orders_synced_on:
+				try:
+					record.custom_order_customer = resolve_customer(
+						frappe.get_doc(doctype, record.name)
+					).customer
+				except AmbiguousCustomer:
+					record.custom_order_customer = None
+		changes = customer_order_changes(sorted({r.custom_order_customer for r in records} - {None}))
+		for record in records:
+			change = changes.get(record.custom_order_customer)
+			if not change or not change["orders"]:
+				continue
+			lines = line_counts.get(record.name, 0)
+			if not record.custom_orders_synced_on or not lines:
+				problem = NO_HISTORY
+			elif change["changed"] and change["changed"] > record.custom_orders_synced_on:
+				problem = STALE
+			else:
+				continue
+			rows.append(
+				{
+					"reference_doctype": doctype,
+					"reference_name": record.name,
+					"title": record.title,
+					"customer": record.custom_order_customer,
+					"submitted_orders": change["orders"],
+					"history_lines": lines,
+					"synced_on": record.custom_orders_synced_on,
+					"last_order_change": change["changed"],
+					"problem": _(problem),
+				}
+			)
+	return rows
+
+
+def count_unsynced(limit: int = 500) -> int:
+	return len(unhealthy_records(limit=limit))

@@ -1,0 +1,196 @@
+"""Real ERPNext / CRM / Helpdesk records for the integration tests.
+
+Master data (companies, items, BOMs) is created once and committed, like ERPNext's own test
+records; documents under test (orders, leads, tickets) are created inside each test.
+"""
+
+import frappe
+from frappe.utils import add_days, getdate, nowdate
+
+COMPANY = "COE Test Maker"
+COMPANY_ABBR = "COETM"
+PRODUCER = "COE Test Producer"
+PRODUCER_ABBR = "COETP"
+CURRENCY = "USD"
+
+
+def ensure_company(name: str = COMPANY, abbr: str = COMPANY_ABBR) -> str:
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": CURRENCY,
+				"country": "United States",
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def warehouse(company: str = COMPANY, label: str = "Stores") -> str:
+	abbr = frappe.db.get_value("Company", company, "abbr")
+	return f"{label} - {abbr}"
+
+
+def ensure_item(code: str, manufactured: bool = False) -> str:
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": code.replace("-", " ").title(),
+				"item_group": "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+				"include_item_in_manufacturing": 1,
+				"standard_rate": 10,
+			}
+		).insert(ignore_permissions=True)
+	if manufactured:
+		ensure_bom(code)
+	return code
+
+
+def ensure_bom(item_code: str) -> str:
+	bom = frappe.db.get_value("BOM", {"item": item_code, "docstatus": 1, "is_default": 1})
+	if bom:
+		return bom
+	raw = ensure_item("COE-RAW-FLOUR")
+	doc = frappe.get_doc(
+		{
+			"doctype": "BOM",
+			"item": item_code,
+			"company": COMPANY,
+			"quantity": 1,
+			"currency": CURRENCY,
+			"rm_cost_as_per": "Manual",
+			"items": [{"item_code": raw, "qty": 1, "rate": 1}],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+	return doc.name
+
+
+def ensure_master_data():
+	"""Companies, items and BOMs shared by every test; committed once."""
+	ensure_company()
+	for code in ("COE-CAKE", "COE-BREAD", "COE-PIE", "COE-TART"):
+		ensure_item(code, manufactured=True)
+	frappe.db.commit()
+
+
+def make_customer(customer_name: str, **kwargs) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": customer_name,
+			"customer_group": "All Customer Groups",
+			"territory": "All Territories",
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_contact(first_name: str, email: str | None = None, customer: str | None = None, **kwargs) -> str:
+	doc = frappe.get_doc({"doctype": "Contact", "first_name": first_name, **kwargs})
+	if email:
+		doc.append("email_ids", {"email_id": email, "is_primary": 1})
+	if customer:
+		doc.append("links", {"link_doctype": "Customer", "link_name": customer})
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_sales_order(
+	customer: str,
+	lines: list[tuple[str, float, float]],
+	company: str = COMPANY,
+	transaction_date: str | None = None,
+	submit: bool = True,
+	**kwargs,
+):
+	transaction_date = transaction_date or nowdate()
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"currency": CURRENCY,
+			"conversion_rate": 1,
+			"selling_price_list": "Standard Selling",
+			"price_list_currency": CURRENCY,
+			"plc_conversion_rate": 1,
+			"transaction_date": transaction_date,
+			"delivery_date": add_days(transaction_date, 10),
+			"set_warehouse": warehouse(company),
+			"items": [
+				{
+					"item_code": item,
+					"qty": qty,
+					"rate": rate,
+					"delivery_date": add_days(transaction_date, 10),
+					"warehouse": warehouse(company),
+				}
+				for item, qty, rate in lines
+			],
+			**kwargs,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_work_order(sales_order, item_code: str, submit: bool = False, **stages):
+	line = next(i for i in sales_order.items if i.item_code == item_code)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Work Order",
+			"production_item": item_code,
+			"bom_no": ensure_bom(item_code),
+			"qty": line.qty,
+			"company": sales_order.company,
+			"sales_order": sales_order.name,
+			"sales_order_item": line.name,
+			"wip_warehouse": warehouse(sales_order.company, "Work In Progress"),
+			"fg_warehouse": warehouse(sales_order.company, "Finished Goods"),
+			"planned_start_date": f"{getdate(sales_order.transaction_date)} 08:00:00",
+			**stages,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_lead(first_name: str, **kwargs):
+	return frappe.get_doc({"doctype": "CRM Lead", "first_name": first_name, **kwargs}).insert(
+		ignore_permissions=True
+	)
+
+
+def make_deal(**kwargs):
+	return frappe.get_doc({"doctype": "CRM Deal", **kwargs}).insert(ignore_permissions=True)
+
+
+def make_ticket(raised_by: str, contact: str | None = None, **kwargs):
+	doc = frappe.get_doc(
+		{
+			"doctype": "HD Ticket",
+			"subject": kwargs.pop("subject", "Where is my order?"),
+			"description": "Please check my orders",
+			"raised_by": raised_by,
+			**kwargs,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if contact and doc.contact != contact:
+		doc.db_set("contact", contact, update_modified=False)
+	return doc

@@ -1,0 +1,99 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils.fixtures import sync_fixtures
+
+from crm_order_extension.setup import install
+
+APP = "crm_order_extension"
+
+
+def snapshot():
+	"""Every record the app owns elsewhere, with its last modification, plus its settings."""
+	records = sorted(
+		(doctype, name, str(frappe.db.get_value(doctype, name, "modified")))
+		for doctype, name in install.app_owned_records()
+	)
+	singles = frappe.qb.Table("tabSingles")
+	settings = sorted(
+		frappe.qb.from_(singles)
+		.select(singles.field, singles.value)
+		.where(singles.doctype == "CRM Order Extension Settings")
+		.run()
+	)
+	return records, settings
+
+
+def migrate_app_hooks():
+	"""What `bench migrate` runs for this app after syncing its DocTypes."""
+	sync_fixtures(APP)
+	install.after_migrate()
+
+
+class TestInstall(FrappeTestCase):
+	def test_app_is_installed_with_its_module(self):
+		self.assertIn(APP, frappe.get_installed_apps())
+		self.assertEqual(frappe.db.get_value("Module Def", "CRM Order Extension", "app_name"), APP)
+		for doctype in ("CRM Lead Order Item", "HD Ticket Order Item", "CRM Order Extension Settings"):
+			self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), "CRM Order Extension")
+
+	def test_required_apps_and_hooks_load(self):
+		self.assertEqual(
+			frappe.get_hooks("required_apps", app_name=APP),
+			["frappe", "erpnext", "payments", "crm", "helpdesk"],
+		)
+		for hook in ("after_install", "after_migrate", "before_uninstall"):
+			paths = frappe.get_hooks(hook, app_name=APP)
+			self.assertEqual(len(paths), 1, hook)
+			self.assertTrue(callable(frappe.get_attr(paths[0])))
+		for events in frappe.get_hooks("doc_events", app_name=APP).values():
+			for handlers in events.values():
+				for handler in handlers if isinstance(handlers, list) else [handlers]:
+					self.assertTrue(callable(frappe.get_attr(handler)), handler)
+		for fixture in frappe.get_hooks("fixtures", app_name=APP):
+			self.assertTrue(frappe.db.exists("DocType", fixture["dt"]), fixture["dt"])
+
+	def test_fixtures_are_installed(self):
+		for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
+			meta = frappe.get_meta(doctype)
+			self.assertTrue(meta.has_field("custom_order_history"), doctype)
+			self.assertTrue(meta.has_field("custom_orders_synced_on"), doctype)
+		work_order = frappe.get_meta("Work Order")
+		for fieldname in (
+			"custom_ops_status",
+			"custom_ingredients_status",
+			"custom_production_status",
+			"custom_qa_status",
+		):
+			self.assertTrue(work_order.get_field(fieldname).allow_on_submit, fieldname)
+		self.assertTrue(work_order.track_changes)
+
+	def test_migrate_twice_changes_nothing(self):
+		migrate_app_hooks()
+		first = snapshot()
+		migrate_app_hooks()
+		self.assertEqual(snapshot(), first)
+		self.assertTrue(first[0], "the app owns records in other apps' DocTypes")
+
+	def test_migrate_keeps_admin_edits_to_settings(self):
+		frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", 7)
+		migrate_app_hooks()
+		self.assertEqual(frappe.db.get_single_value("CRM Order Extension Settings", "max_orders"), 7)
+
+	def test_uninstall_then_reinstall(self):
+		self.assertTrue(install.app_owned_records())
+		try:
+			install.before_uninstall()
+			self.assertEqual(install.app_owned_records(), [])
+			for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
+				self.assertFalse(frappe.get_meta(doctype).has_field("custom_order_history"), doctype)
+			# CRM keeps working without the app's fields.
+			lead = frappe.get_doc(
+				{"doctype": "CRM Lead", "first_name": "Uninstall", "email": "u@example.com"}
+			)
+			lead.insert(ignore_permissions=True)
+			self.assertTrue(frappe.db.exists("CRM Lead", lead.name))
+		finally:
+			migrate_app_hooks()
+			frappe.clear_cache()
+		self.assertTrue(frappe.get_meta("CRM Lead").has_field("custom_order_history"))
+		self.assertTrue(frappe.get_meta("HD Ticket").has_field("custom_order_history"))
