@@ -1,6 +1,12 @@
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
-from crm_order_extension import __version__ as version
+# Read, not import: the build backend does not put the source tree on sys.path.
+version = re.search(
+	r'__version__ = "([^"]+)"', (Path(__file__).parent / "crm_order_extension" / "__init__.py").read_text()
+).group(1)
 
 with open("requirements.txt") as f:
 	install_requires = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]

@@ -11,7 +11,8 @@ app_license = "mit"
 # Apps
 # ------------------
 
-required_apps = ["frappe", "erpnext", "payments", "crm", "helpdesk"]
+# "org/repo" form: Frappe resolves a bare app name by asking GitHub, which offline benches cannot.
+required_apps = ["frappe/frappe", "frappe/erpnext", "frappe/payments", "frappe/crm", "frappe/helpdesk"]
 
 # Installation
 # ------------
