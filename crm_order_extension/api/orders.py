@@ -12,6 +12,8 @@ MAX_PAGE_LENGTH = 500
 
 
 def _required(value, label: str) -> str:
+	if isinstance(value, int) and not isinstance(value, bool):
+		value = str(value)  # HD Ticket names are integers
 	if not isinstance(value, str) or not value.strip():
 		frappe.throw(_("{0} is required").format(label), InvalidArgumentError, title=_("Missing argument"))
 	return value.strip()
@@ -55,7 +57,7 @@ def fetch_deal_orders(deal_name: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | None = None) -> dict:
+def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | None = None) -> dict:
 	"""Re-sync the order history of an HD Ticket raised by `contact`."""
 	ticket_name = _required(ticket_name, _("Ticket"))
 	contact = _required(contact, _("Contact"))
@@ -77,7 +79,7 @@ def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | None =
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_order_history(
-	doctype: str | None = None, name: str | None = None, start: int = 0, page_length: int = 20
+	doctype: str | None = None, name: str | int | None = None, start: int = 0, page_length: int = 20
 ) -> dict:
 	"""One page of the stored order history (no re-sync), newest order first."""
 	doctype = _check_doctype(doctype)

@@ -47,6 +47,7 @@ def ensure_item(code: str, manufactured: bool = False) -> str:
 				"is_stock_item": 1,
 				"include_item_in_manufacturing": 1,
 				"standard_rate": 10,
+				"valuation_rate": 1,
 			}
 		).insert(ignore_permissions=True)
 	if manufactured:
@@ -66,7 +67,7 @@ def ensure_bom(item_code: str) -> str:
 			"company": COMPANY,
 			"quantity": 1,
 			"currency": CURRENCY,
-			"rm_cost_as_per": "Manual",
+			"rm_cost_as_per": "Valuation Rate",
 			"items": [{"item_code": raw, "qty": 1, "rate": 1}],
 		}
 	)
@@ -75,9 +76,49 @@ def ensure_bom(item_code: str) -> str:
 	return doc.name
 
 
+def ensure_internal_parties() -> tuple[str, str]:
+	"""The maker buys from the producer company of its group: ERPNext's inter-company parties."""
+	supplier = frappe.db.get_value("Supplier", {"is_internal_supplier": 1, "represents_company": PRODUCER})
+	if not supplier:
+		supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": "COE Producer (internal)",
+					"supplier_group": "All Supplier Groups",
+					"is_internal_supplier": 1,
+					"represents_company": PRODUCER,
+					"companies": [{"company": COMPANY}],
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	customer = frappe.db.get_value("Customer", {"is_internal_customer": 1, "represents_company": COMPANY})
+	if not customer:
+		customer = (
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": "COE Maker (internal)",
+					"customer_group": "All Customer Groups",
+					"territory": "All Territories",
+					"is_internal_customer": 1,
+					"represents_company": COMPANY,
+					"companies": [{"company": PRODUCER}],
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	return supplier, customer
+
+
 def ensure_master_data():
-	"""Companies, items and BOMs shared by every test; committed once."""
+	"""Companies, items, BOMs and inter-company parties shared by every test; committed once."""
 	ensure_company()
+	ensure_company(PRODUCER, PRODUCER_ABBR)
+	ensure_internal_parties()
 	for code in ("COE-CAKE", "COE-BREAD", "COE-PIE", "COE-TART"):
 		ensure_item(code, manufactured=True)
 	frappe.db.commit()
@@ -147,14 +188,14 @@ def make_sales_order(
 	return doc
 
 
-def make_work_order(sales_order, item_code: str, submit: bool = False, **stages):
+def make_work_order(sales_order, item_code: str, submit: bool = False, qty: float = 1, **stages):
 	line = next(i for i in sales_order.items if i.item_code == item_code)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Work Order",
 			"production_item": item_code,
 			"bom_no": ensure_bom(item_code),
-			"qty": line.qty,
+			"qty": qty,
 			"company": sales_order.company,
 			"sales_order": sales_order.name,
 			"sales_order_item": line.name,
@@ -177,7 +218,11 @@ def make_lead(first_name: str, **kwargs):
 
 
 def make_deal(**kwargs):
-	return frappe.get_doc({"doctype": "CRM Deal", **kwargs}).insert(ignore_permissions=True)
+	# CRM fetches an exchange rate online unless the deal is in CRM's own currency.
+	currency = frappe.db.get_single_value("FCRM Settings", "currency") or "USD"
+	return frappe.get_doc({"doctype": "CRM Deal", "currency": currency, **kwargs}).insert(
+		ignore_permissions=True
+	)
 
 
 def make_ticket(raised_by: str, contact: str | None = None, **kwargs):

@@ -24,6 +24,9 @@ class OrderHistoryTestCase(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		fx.ensure_master_data()
+
+	def setUp(self):
+		# Tests share one transaction per class: reset what earlier tests may have switched.
 		frappe.db.set_single_value("CRM Order Extension Settings", {"max_orders": 50, "auto_sync": 1})
 
 	def customer_with_contact(self, email: str | None = None):
@@ -195,33 +198,12 @@ class TestHistoryContent(OrderHistoryTestCase):
 
 	def test_inter_company_chain(self):
 		customer, _contact, email = self.customer_with_contact()
-		producer = fx.ensure_company(fx.PRODUCER, fx.PRODUCER_ABBR)
+		internal_supplier, internal_customer = fx.ensure_internal_parties()
 		so = fx.make_sales_order(customer, [("COE-CAKE", 2, 5)])
-		internal_supplier = frappe.get_doc(
-			{
-				"doctype": "Supplier",
-				"supplier_name": unique("Producer Supplier"),
-				"supplier_group": "All Supplier Groups",
-				"is_internal_supplier": 1,
-				"represents_company": producer,
-				"companies": [{"company": fx.COMPANY}],
-			}
-		).insert(ignore_permissions=True)
-		internal_customer = frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": unique("Maker Internal"),
-				"customer_group": "All Customer Groups",
-				"territory": "All Territories",
-				"is_internal_customer": 1,
-				"represents_company": fx.COMPANY,
-				"companies": [{"company": producer}],
-			}
-		).insert(ignore_permissions=True)
 		po = frappe.get_doc(
 			{
 				"doctype": "Purchase Order",
-				"supplier": internal_supplier.name,
+				"supplier": internal_supplier,
 				"company": fx.COMPANY,
 				"currency": fx.CURRENCY,
 				"conversion_rate": 1,
@@ -243,9 +225,9 @@ class TestHistoryContent(OrderHistoryTestCase):
 		).insert(ignore_permissions=True)
 		po.submit()
 		producing = fx.make_sales_order(
-			internal_customer.name,
+			internal_customer,
 			[("COE-CAKE", 2, 4)],
-			company=producer,
+			company=fx.PRODUCER,
 			inter_company_order_reference=po.name,
 		)
 		work_order = fx.make_work_order(producing, "COE-CAKE", custom_production_status="DONE")
