@@ -11,32 +11,41 @@ from crm_order_extension.orders.history import HISTORY_FIELD, sync_record
 MAX_PAGE_LENGTH = 500
 
 
+def _client_error(message: str, exc: type[Exception] = InvalidArgumentError):
+	"""Refuse a request the caller got wrong: a message, its HTTP status, never a traceback."""
+	frappe.flags.disable_traceback = True
+	frappe.throw(message, exc, title=_("Invalid request"))
+
+
 def _required(value, label: str) -> str:
 	if isinstance(value, int) and not isinstance(value, bool):
 		value = str(value)  # HD Ticket names are integers
 	if not isinstance(value, str) or not value.strip():
-		frappe.throw(_("{0} is required").format(label), InvalidArgumentError, title=_("Missing argument"))
+		_client_error(_("{0} is required").format(label))
 	return value.strip()
 
 
 def _check_doctype(doctype) -> str:
 	doctype = _required(doctype, _("Document type"))
 	if doctype not in TARGETS:
-		frappe.throw(
+		_client_error(
 			_("Order history is available for {0}, not for {1}").format(
 				", ".join(_(d) for d in TARGETS), doctype
-			),
-			InvalidArgumentError,
+			)
 		)
 	return doctype
 
 
 def check_readable(doctype: str, name: str) -> None:
 	"""Permission on the DocType first, so callers without access learn nothing about records."""
-	frappe.has_permission(doctype, "read", throw=True)
-	if not frappe.db.exists(doctype, name):
-		frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
-	frappe.has_permission(doctype, "read", doc=name, throw=True)
+	try:
+		frappe.has_permission(doctype, "read", throw=True)
+		if not frappe.db.exists(doctype, name):
+			_client_error(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
+		frappe.has_permission(doctype, "read", doc=name, throw=True)
+	except frappe.PermissionError:
+		frappe.flags.disable_traceback = True
+		raise
 
 
 def _sync(doctype: str, name: str) -> dict:
@@ -70,10 +79,7 @@ def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | 
 		raised_by and raised_by.lower() in {e.lower() for e in contact_emails if e}
 	)
 	if not linked:
-		frappe.throw(
-			_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name),
-			InvalidArgumentError,
-		)
+		_client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
 	return sync_record("HD Ticket", ticket_name)
 
 
@@ -85,10 +91,7 @@ def get_order_history(
 	doctype = _check_doctype(doctype)
 	name = _required(name, _("Name"))
 	if start < 0 or not 0 < page_length <= MAX_PAGE_LENGTH:
-		frappe.throw(
-			_("start must be 0 or more and page_length between 1 and {0}").format(MAX_PAGE_LENGTH),
-			InvalidArgumentError,
-		)
+		_client_error(_("start must be 0 or more and page_length between 1 and {0}").format(MAX_PAGE_LENGTH))
 	check_readable(doctype, name)
 	target = get_target(doctype)
 	filters = {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}

@@ -21,8 +21,18 @@ class TestOrderHistoryAPI(OrderHistoryTestCase):
 		cls.deal = fx.make_deal(contacts=[{"contact": contact, "is_primary": 1}]).name
 		cls.ticket = fx.make_ticket(email, contact=contact).name
 		cls.contact = contact
-		# A user with no CRM or Helpdesk role: may log in, may not read leads, deals or tickets.
+		# A user with no CRM or Helpdesk role. CRM lets every user read leads ("All" role), so a
+		# User Permission narrows this one to another lead: the permission check must honour it.
 		cls.outsider = api_user("coe-outsider@example.com", ["Blogger"])
+		if not frappe.db.exists("User Permission", {"user": "coe-outsider@example.com", "allow": "CRM Lead"}):
+			frappe.get_doc(
+				{
+					"doctype": "User Permission",
+					"user": "coe-outsider@example.com",
+					"allow": "CRM Lead",
+					"for_value": fx.make_lead("Elsewhere").name,
+				}
+			).insert(ignore_permissions=True)
 		cls.manager = api_user("coe-sales-manager@example.com", ["Sales Manager", "Agent"])
 		frappe.db.commit()
 
