@@ -77,6 +77,33 @@ def _contact_emails(contacts: list[str]) -> list[str]:
 	)
 
 
+# Only what the resolver reads: loading the whole document would also load its (large) history.
+KEY_FIELDS = {
+	"CRM Lead": ["name", "email", "organization", "lead_name", "first_name", "last_name"],
+	"CRM Deal": ["name", "email", "organization", "organization_name", "lead_name", "contact"],
+	"HD Ticket": ["name", "contact", "raised_by", "customer"],
+}
+
+
+def load_record(doctype: str, name: str):
+	"""The fields of a lead, deal or ticket that identify its customer, as a light dict."""
+	get_target(doctype)
+	meta = frappe.get_meta(doctype)
+	fields = [f for f in KEY_FIELDS[doctype] if f == "name" or meta.has_field(f)]
+	doc = frappe.db.get_value(doctype, name, [*fields, "custom_erpnext_customer"], as_dict=True)
+	if not doc:
+		raise frappe.DoesNotExistError(doctype, name)
+	doc.doctype = doctype
+	if doctype == "CRM Deal":
+		doc.contacts = frappe.get_all(
+			"CRM Contacts",
+			filters={"parenttype": "CRM Deal", "parent": name},
+			fields=["contact"],
+			order_by="idx",
+		)
+	return doc
+
+
 def record_keys(doc) -> RecordKeys:
 	"""What identifies the customer of a lead, deal or ticket, in resolver order."""
 	keys = RecordKeys(explicit=[doc.get("custom_erpnext_customer")])
@@ -127,15 +154,25 @@ def _enabled(customers: list[str]) -> list[str]:
 
 
 def customers_of_contacts(contacts: list[str]) -> list[str]:
+	"""Enabled customers linked from these contacts (one query)."""
 	if not contacts:
 		return []
-	return _enabled(
-		frappe.get_all(
-			"Dynamic Link",
-			filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
-			pluck="link_name",
-			order_by="parent, idx",
+	link = frappe.qb.DocType("Dynamic Link")
+	customer = frappe.qb.DocType("Customer")
+	return customer_match.unique(
+		frappe.qb.from_(link)
+		.join(customer)
+		.on(customer.name == link.link_name)
+		.select(link.link_name)
+		.where(
+			(link.parenttype == "Contact")
+			& link.parent.isin(contacts)
+			& (link.link_doctype == "Customer")
+			& (customer.disabled == 0)
 		)
+		.orderby(link.parent)
+		.orderby(link.idx)
+		.run(pluck=True)
 	)
 
 
@@ -147,7 +184,7 @@ def customers_by_email(emails: list[str]) -> list[str]:
 	)
 	contacts += frappe.get_all("Contact", filters={"email_id": ("in", emails)}, pluck="name")
 	direct = frappe.get_all("Customer", filters={"email_id": ("in", emails)}, pluck="name")
-	return _enabled(customers_of_contacts(customer_match.unique(contacts)) + direct)
+	return customer_match.unique(customers_of_contacts(customer_match.unique(contacts)) + _enabled(direct))
 
 
 def customers_by_name(names: list[str]) -> list[str]:

@@ -5,7 +5,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, Max
 
 from crm_order_extension.core.customer_match import AmbiguousCustomer
-from crm_order_extension.orders.customer import TARGETS, resolve_customer
+from crm_order_extension.orders.customer import TARGETS, load_record, resolve_customer
 from crm_order_extension.orders.history import HISTORY_FIELD
 
 NO_HISTORY = "No history"
@@ -82,7 +82,7 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 			if not record.custom_orders_synced_on:
 				try:
 					record.custom_order_customer = resolve_customer(
-						frappe.get_doc(doctype, record.name)
+						load_record(doctype, record.name)
 					).customer
 				except AmbiguousCustomer:
 					record.custom_order_customer = None

@@ -10,7 +10,7 @@ from frappe.utils import now_datetime
 from crm_order_extension.core import order_history
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
-from crm_order_extension.orders.customer import ambiguity_message, get_target, resolve_customer
+from crm_order_extension.orders.customer import ambiguity_message, get_target, load_record, resolve_customer
 
 HISTORY_FIELD = "custom_order_history"
 DEFAULT_MAX_ORDERS = 50
@@ -100,6 +100,26 @@ def fetch_rows(customer: str, limit: int) -> list[dict]:
 	return order_history.build_rows(orders, items, work_orders, downstream, limit)
 
 
+INSERT_CHUNK = 2000
+
+
+def insert_rows(doctype: str, fields: list[str], rows: list[tuple]) -> None:
+	"""Multi-row INSERT with bound values.
+
+	frappe.db.bulk_insert renders every value through pypika, which costs ~0.15 ms per value
+	(0.3 s for 2,000 history lines); here only the placeholders are generated, the identifiers are
+	the app's own constants and every value is a bound parameter.
+	"""
+	columns = ", ".join(f"`{field}`" for field in fields)
+	placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+	for start in range(0, len(rows), INSERT_CHUNK):
+		chunk = rows[start : start + INSERT_CHUNK]
+		frappe.db.sql(
+			f"INSERT INTO `tab{doctype}` ({columns}) VALUES {', '.join([placeholder] * len(chunk))}",
+			[value for row in chunk for value in row],
+		)
+
+
 def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force: bool = False) -> bool:
 	"""Replace the history rows of one record; returns whether they changed.
 
@@ -111,13 +131,14 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 	digest = order_history.signature(rows)
 	current = frappe.db.get_value(doctype, name, "custom_order_history_hash", for_update=True)
 	changed = force or current != digest
-	values = {**values, "custom_orders_synced_on": now_datetime()}
+	now = now_datetime()
+	values = {**values, "custom_orders_synced_on": now}
 	if changed:
 		frappe.db.delete(
 			target.child_doctype, {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
 		)
 		if rows:
-			now, user = now_datetime(), frappe.session.user
+			user = frappe.session.user
 			fields = [
 				"name",
 				"parent",
@@ -131,11 +152,11 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 				"modified_by",
 				*order_history.ROW_FIELDS,
 			]
-			frappe.db.bulk_insert(
+			insert_rows(
 				target.child_doctype,
 				fields,
 				[
-					[
+					(
 						frappe.generate_hash(length=12),
 						name,
 						doctype,
@@ -146,18 +167,19 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 						now,
 						user,
 						user,
-					]
-					+ [row.get(f) for f in order_history.ROW_FIELDS]
+						*tuple(row.get(f) for f in order_history.ROW_FIELDS),
+					)
 					for idx, row in enumerate(rows, start=1)
 				],
 			)
-		values["custom_order_history_hash"] = digest
-	frappe.db.set_value(doctype, name, values, update_modified=changed)
+		# A new `modified` makes Desk refuse a stale save of the old rows from an open form.
+		values.update(custom_order_history_hash=digest, modified=now, modified_by=frappe.session.user)
+	frappe.db.set_value(doctype, name, values, update_modified=False)
 	if changed:
-		# Desk forms reload on doc_update; stale saves are refused by the modified check.
+		# Open Desk forms reload on doc_update.
 		frappe.publish_realtime(
 			"doc_update",
-			{"doctype": doctype, "name": name, "modified": frappe.db.get_value(doctype, name, "modified")},
+			{"doctype": doctype, "name": name, "modified": str(now)},
 			doctype=doctype,
 			docname=name,
 			after_commit=True,
@@ -169,8 +191,7 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 	"""Re-sync the order history of one lead, deal or ticket and say what happened.
 
 	`force` rewrites the rows even when nothing changed (repairs hand-edited tables)."""
-	get_target(doctype)
-	doc = frappe.get_doc(doctype, name)
+	doc = load_record(doctype, name)
 	try:
 		resolution = resolve_customer(doc)
 	except AmbiguousCustomer as err:
