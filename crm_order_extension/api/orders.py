@@ -132,7 +132,7 @@ def get_order_history(
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_order_history_html(
-	doctype: str | None = None, name: str | None = None, page_length: int = 100
+	doctype: str | None = None, name: str | int | None = None, page_length: int = 100
 ) -> dict:
 	"""The stored history as an HTML table, for the CRM and Helpdesk form scripts (one renderer
 	for both UIs; every value is escaped by the template)."""

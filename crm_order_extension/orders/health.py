@@ -91,7 +91,7 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 			change = changes.get(record.custom_order_customer)
 			if not change or not change["orders"]:
 				continue
-			lines = line_counts.get(record.name, 0)
+			lines = line_counts.get(str(record.name), 0)  # child `parent` is text; ticket names are ints
 			if not record.custom_orders_synced_on or not lines:
 				problem = NO_HISTORY
 			elif change["changed"] and change["changed"] > record.custom_orders_synced_on:

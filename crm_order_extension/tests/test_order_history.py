@@ -115,6 +115,10 @@ class TestCustomerResolution(OrderHistoryTestCase):
 		result = api.hd_ticket_fetch_orders(contact, ticket.name)
 		self.assertEqual((result["customer"], result["count"]), (customer, 1))
 		self.assertEqual(history("HD Ticket", ticket.name)[0].amount, 10)
+		# The agent UI passes the ticket's integer name; the HTML view escapes every value.
+		html = api.get_order_history_html("HD Ticket", int(ticket.name))["html"]
+		self.assertIn("Coe Tart", html)
+		self.assertIn("Awaiting".upper(), html.upper())
 
 	def test_ticket_with_unlinked_contact_is_refused(self):
 		_customer, contact, email = self.customer_with_contact()
@@ -259,6 +263,15 @@ class TestAutomaticSync(OrderHistoryTestCase):
 		work_order.save(ignore_permissions=True)
 		self.assertEqual(history("HD Ticket", ticket.name)[0].qa_status, "APPROVED")
 
+	def test_sales_order_status_change_resyncs(self):
+		customer, _contact, email = self.customer_with_contact()
+		so = fx.make_sales_order(customer, [("COE-CAKE", 3, 5)])
+		lead = fx.make_lead("Pat", email=email)
+		api.fetch_orders(lead.name)
+		so.reload()
+		so.update_status("On Hold")  # db_set after submit: no save, only on_change
+		self.assertEqual(history("CRM Lead", lead.name)[0].order_status, "On Hold")
+
 	def test_auto_sync_can_be_switched_off(self):
 		customer, _contact, email = self.customer_with_contact()
 		lead = fx.make_lead("Pat", email=email)
@@ -313,3 +326,67 @@ class TestConcurrentSync(OrderHistoryTestCase):
 				t.join(60)
 			self.assertEqual(errors, [])
 			self.assertEqual(frappe.db.count("CRM Lead Order Item", {"parent": lead.name}), 3)
+
+
+class TestBulkAndHealth(OrderHistoryTestCase):
+	def test_bench_command_syncs_all_leads(self):
+		import os
+		import subprocess
+		import sys
+
+		customer, _contact, email = self.customer_with_contact()
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 0)
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5), ("COE-PIE", 1, 5)])
+		lead = fx.make_lead("Pat", email=email)
+		frappe.db.commit()  # the command runs in its own process
+
+		result = subprocess.run(
+			[
+				sys.executable,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"crm-orders",
+				"sync-all",
+				"--doctype",
+				"CRM Lead",
+			],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			capture_output=True,
+			text=True,
+			timeout=600,
+		)
+		self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+		self.assertRegex(result.stdout, r"Synced \d+ records, \d+ ambiguous, 0 failed")
+		frappe.db.commit()  # end this transaction's snapshot to see the command's writes
+		self.assertEqual(len(history("CRM Lead", lead.name)), 2)
+
+	def test_order_sync_health_report(self):
+		from frappe.desk.query_report import run
+
+		customer, _contact, email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		lead = fx.make_lead("Pat", email=email)
+
+		def problems():
+			result = run("Order Sync Health", filters={"reference_doctype": "CRM Lead", "limit": 50})
+			return {row["reference_name"]: row["problem"] for row in result["result"]}
+
+		self.assertEqual(problems().get(lead.name), "No history")
+		api.fetch_orders(lead.name)
+		self.assertNotIn(lead.name, problems())
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 0)
+		fx.make_sales_order(customer, [("COE-PIE", 1, 5)])
+		self.assertEqual(problems().get(lead.name), "Stale")
+
+	def test_order_sync_health_report_on_tickets(self):
+		from frappe.desk.query_report import run
+
+		customer, contact, email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		ticket = fx.make_ticket(email, contact=contact)
+		api.hd_ticket_fetch_orders(contact, ticket.name)
+		result = run("Order Sync Health", filters={"reference_doctype": "HD Ticket", "limit": 50})
+		self.assertNotIn(str(ticket.name), {str(row["reference_name"]) for row in result["result"]})

@@ -28,8 +28,10 @@ frappe.provide("crm_order_extension.order_history");
 
 	ns.stage_formatter = (value) => {
 		if (!value) return "";
-		const label = frappe.utils.escape_html(__(value.replace(/_/g, " ")));
-		return `<span class="indicator-pill ${COLORS[value] || "gray"} ellipsis">${label}</span>`;
+		// Title case keeps the pills narrow enough for one grid column.
+		const label = __(value.toLowerCase().replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase()));
+		const color = COLORS[value] || "gray";
+		return `<span class="indicator-pill ${color}" title="${frappe.utils.escape_html(label)}">${frappe.utils.escape_html(label)}</span>`;
 	};
 
 	ns.request = (frm) => {
