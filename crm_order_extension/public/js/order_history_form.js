@@ -31,7 +31,7 @@ frappe.provide("crm_order_extension.order_history");
 		// Title case keeps the pills narrow enough for one grid column.
 		const label = __(value.toLowerCase().replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase()));
 		const color = COLORS[value] || "gray";
-		return `<span class="indicator-pill ${color}" title="${frappe.utils.escape_html(label)}">${frappe.utils.escape_html(label)}</span>`;
+		return `<span class="indicator-pill no-indicator-dot ${color}" title="${frappe.utils.escape_html(label)}">${frappe.utils.escape_html(label)}</span>`;
 	};
 
 	ns.request = (frm) => {
