@@ -61,4 +61,24 @@ doc_events = {
 		"on_change": "crm_order_extension.orders.sync.on_work_order_change",
 		"on_trash": "crm_order_extension.orders.sync.on_work_order_change",
 	},
+	"Communication": {
+		"after_insert": "crm_order_extension.sla.communication.on_communication_insert",
+	},
+	"CRM Lead": {
+		"after_insert": "crm_order_extension.sla.records.on_record_insert",
+		"on_change": "crm_order_extension.sla.records.on_lead_change",
+	},
+	"CRM Deal": {
+		"after_insert": "crm_order_extension.sla.records.on_record_insert",
+	},
+}
+
+# Scheduled Tasks
+# ---------------
+
+scheduler_events = {
+	"cron": {
+		# SLA breaches must be seen within 5 minutes
+		"*/5 * * * *": ["crm_order_extension.sla.sweep.sweep"],
+	},
 }

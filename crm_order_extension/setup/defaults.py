@@ -22,4 +22,12 @@ def settings_defaults():
 	frappe.clear_cache(doctype=SETTINGS)
 
 
-STEPS = [settings_defaults]
+def sla_configuration():
+	from crm_order_extension.sla import setup
+
+	setup.ensure_statuses()
+	setup.ensure_slas()
+	setup.ensure_indexes()
+
+
+STEPS = [settings_defaults, sla_configuration]

@@ -1,0 +1,169 @@
+"""SLA cycles of leads and deals: start, close and log them (Frappe adapter over core.sla)."""
+
+from datetime import timedelta
+
+import frappe
+from frappe.utils import get_datetime, now_datetime
+
+from crm_order_extension.core import sla as rules
+from crm_order_extension.core.business_hours import WorkingHours
+
+SLA_DOCTYPES = ("CRM Lead", "CRM Deal")
+CYCLES_FIELD = "custom_sla_cycles"
+CYCLE_DOCTYPE = "CRM SLA Cycle"
+RUNNING = "Running"
+SUPERSEDED = "Superseded"
+
+RECORD_FIELDS = [
+	"name",
+	"status",
+	"communication_status",
+	"sla",
+	"sla_status",
+	"sla_creation",
+	"response_by",
+	"first_responded_on",
+	"custom_resolution_by",
+]
+
+
+def working_hours(sla_name: str) -> WorkingHours:
+	"""The SLA's working hours and holidays (cached for the request)."""
+	cache = frappe.local.flags.setdefault("crm_order_extension_sla_hours", {})
+	if sla_name not in cache:
+		rows = frappe.get_all(
+			"CRM Service Day",
+			filters={"parenttype": "CRM Service Level Agreement", "parent": sla_name},
+			fields=["workday", "start_time", "end_time"],
+		)
+		holiday_list = frappe.db.get_value("CRM Service Level Agreement", sla_name, "holiday_list")
+		holidays = (
+			frappe.get_all(
+				"CRM Holiday",
+				filters={"parenttype": "CRM Holiday List", "parent": holiday_list},
+				pluck="date",
+			)
+			if holiday_list
+			else []
+		)
+		cache[sla_name] = WorkingHours.from_rows(rows, holidays) if rows else WorkingHours.always(holidays)
+	return cache[sla_name]
+
+
+def response_target(sla_name: str) -> timedelta:
+	seconds = frappe.db.get_value(
+		"CRM Service Level Priority",
+		{"parent": sla_name, "parenttype": "CRM Service Level Agreement", "priority": rules.OPEN_COMM},
+		"first_response_time",
+	)
+	return timedelta(seconds=seconds) if seconds else rules.RESPONSE_TARGET
+
+
+def sla_usable(sla_name: str | None) -> bool:
+	if not sla_name:
+		return False
+	enabled, end_date = frappe.db.get_value(
+		"CRM Service Level Agreement", sla_name, ["enabled", "end_date"]
+	) or (
+		0,
+		None,
+	)
+	return bool(enabled) and (not end_date or get_datetime(end_date).date() >= now_datetime().date())
+
+
+def log_cycle(doctype: str, name: str, values: dict) -> None:
+	"""Append a cycle row without loading or saving the parent (CRM's own save would re-run its SLA)."""
+	idx = frappe.db.count(CYCLE_DOCTYPE, {"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD})
+	row = frappe.get_doc(
+		{
+			"doctype": CYCLE_DOCTYPE,
+			"parent": name,
+			"parenttype": doctype,
+			"parentfield": CYCLES_FIELD,
+			"idx": idx + 1,
+			**values,
+		}
+	)
+	row.db_insert()
+
+
+def running_cycle(doctype: str, name: str):
+	return frappe.db.get_value(
+		CYCLE_DOCTYPE,
+		{"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD, "outcome": RUNNING},
+		["name", "cycle_start", "response_by"],
+		as_dict=True,
+		order_by="idx desc",
+	)
+
+
+def start_cycle(doctype: str, name: str, sla_name: str, start, trigger: str) -> dict:
+	"""Supersede the running cycle (kept in the log) and start a new one at `start`."""
+	previous = running_cycle(doctype, name)
+	if previous:
+		frappe.db.set_value(CYCLE_DOCTYPE, previous.name, "outcome", SUPERSEDED, update_modified=False)
+	cycle = rules.start_cycle(
+		sla_name,
+		get_datetime(start),
+		working_hours(sla_name),
+		response_target=response_target(sla_name),
+	)
+	log_cycle(
+		doctype,
+		name,
+		{
+			"sla": sla_name,
+			"trigger": trigger,
+			"cycle_start": cycle["start"],
+			"response_by": cycle["response_by"],
+			"resolution_by": cycle["resolution_by"],
+			"outcome": RUNNING,
+		},
+	)
+	return {
+		"sla": sla_name,
+		"sla_creation": cycle["start"],
+		"response_by": cycle["response_by"],
+		"sla_status": rules.FIRST_RESPONSE_DUE,
+		"first_responded_on": None,
+		"first_response_time": None,
+		"custom_resolution_by": cycle["resolution_by"],
+		"custom_resolution_status": RUNNING,
+		"custom_sla_at_risk_notified": 0,
+	}
+
+
+def close_cycle(doctype: str, record, responded_on) -> dict:
+	"""Our reply answers the running cycle: Fulfilled by its deadline, Failed after it."""
+	if record.sla_status not in (rules.FIRST_RESPONSE_DUE, rules.FAILED) or not record.response_by:
+		return {}
+	cycle = running_cycle(doctype, record.name) or frappe._dict(
+		cycle_start=record.sla_creation, response_by=record.response_by
+	)
+	if record.sla_status == rules.FAILED and not cycle.get("name"):
+		return {}  # already failed and closed
+	hours = working_hours(record.sla) if record.sla else WorkingHours.always()
+	closed = rules.close_cycle(
+		{
+			"start": get_datetime(cycle.cycle_start or record.sla_creation),
+			"response_by": get_datetime(cycle.response_by),
+		},
+		get_datetime(responded_on),
+		hours,
+	)
+	if cycle.get("name"):
+		frappe.db.set_value(
+			CYCLE_DOCTYPE,
+			cycle.name,
+			{
+				"responded_on": closed["responded_on"],
+				"first_response_time": closed["first_response_time"],
+				"outcome": closed["sla_status"],
+			},
+			update_modified=False,
+		)
+	return {
+		"sla_status": closed["sla_status"],
+		"first_responded_on": closed["responded_on"],
+		"first_response_time": closed["first_response_time"],
+	}

@@ -1,0 +1,116 @@
+"""Lead and deal events: log the cycle CRM starts on insert, carry a lead's running cycle over to
+its deal, and settle the resolution target when a lead leaves the open states."""
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime
+
+from crm_order_extension.core import sla as rules
+from crm_order_extension.sla import cycles
+from crm_order_extension.sla.setup import DEAL_SLA
+
+OPEN_STATES = (rules.NEW, rules.CONTACTED, rules.OPEN)
+
+
+def _guarded(fn, doc):
+	"""Creating or updating a lead must never fail because of SLA bookkeeping."""
+	frappe.db.savepoint("crm_order_extension_sla_record")
+	try:
+		fn(doc)
+	except Exception:
+		frappe.db.rollback(save_point="crm_order_extension_sla_record")
+		frappe.log_error(title=_("SLA bookkeeping failed for {0} {1}").format(_(doc.doctype), doc.name))
+
+
+def on_record_insert(doc, method=None):
+	if doc.doctype == "CRM Deal" and doc.get("lead"):
+		_guarded(carry_over_from_lead, doc)
+	else:
+		_guarded(log_initial_cycle, doc)
+
+
+def on_lead_change(doc, method=None):
+	_guarded(settle_resolution, doc)
+
+
+def log_initial_cycle(doc):
+	"""CRM applied its SLA while inserting; record that cycle and its resolution target."""
+	if not doc.get("sla") or doc.get("sla_status") != rules.FIRST_RESPONSE_DUE or not doc.get("sla_creation"):
+		return
+	start = get_datetime(doc.sla_creation)
+	resolution_by = cycles.working_hours(doc.sla).add_working_time(start, rules.RESOLUTION_TARGET)
+	cycles.log_cycle(
+		doc.doctype,
+		doc.name,
+		{
+			"sla": doc.sla,
+			"trigger": _("Created"),
+			"cycle_start": start,
+			"response_by": doc.response_by,
+			"resolution_by": resolution_by,
+			"outcome": cycles.RUNNING,
+		},
+	)
+	frappe.db.set_value(
+		doc.doctype,
+		doc.name,
+		{"custom_resolution_by": resolution_by, "custom_resolution_status": cycles.RUNNING},
+		update_modified=False,
+	)
+
+
+def carry_over_from_lead(deal):
+	"""A lead converted while its cycle runs: the deal takes the same targets under the deal SLA."""
+	lead = frappe.db.get_value(
+		"CRM Lead", deal.lead, [*cycles.RECORD_FIELDS, "custom_resolution_status"], as_dict=True
+	)
+	if not lead or lead.sla_status != rules.FIRST_RESPONSE_DUE or not lead.response_by:
+		return log_initial_cycle(deal)
+	sla_name = DEAL_SLA if cycles.sla_usable(DEAL_SLA) else deal.get("sla")
+	running = cycles.running_cycle("CRM Lead", lead.name)
+	cycles.log_cycle(
+		"CRM Deal",
+		deal.name,
+		{
+			"sla": sla_name,
+			"trigger": _("Converted from lead {0}").format(lead.name),
+			"cycle_start": lead.sla_creation,
+			"response_by": lead.response_by,
+			"resolution_by": lead.custom_resolution_by,
+			"outcome": cycles.RUNNING,
+		},
+	)
+	frappe.db.set_value(
+		"CRM Deal",
+		deal.name,
+		{
+			"sla": sla_name,
+			"sla_creation": lead.sla_creation,
+			"response_by": lead.response_by,
+			"sla_status": rules.FIRST_RESPONSE_DUE,
+			"first_responded_on": None,
+			"custom_resolution_by": lead.custom_resolution_by,
+			"custom_resolution_status": lead.custom_resolution_status or cycles.RUNNING,
+		},
+		update_modified=False,
+	)
+	# The deal owns the cycle now: the lead must not be swept (and announced) a second time.
+	if running:
+		frappe.db.set_value(
+			cycles.CYCLE_DOCTYPE, running.name, "outcome", cycles.SUPERSEDED, update_modified=False
+		)
+	frappe.db.set_value(
+		"CRM Lead", lead.name, {"sla_status": "", "custom_resolution_status": ""}, update_modified=False
+	)
+
+
+def settle_resolution(doc):
+	if doc.get("custom_resolution_status") != cycles.RUNNING or doc.get("status") in OPEN_STATES:
+		return
+	resolution_by = doc.get("custom_resolution_by")
+	outcome = (
+		rules.FULFILLED
+		if not resolution_by or now_datetime() <= get_datetime(resolution_by)
+		else rules.FAILED
+	)
+	frappe.db.set_value(doc.doctype, doc.name, "custom_resolution_status", outcome, update_modified=False)
