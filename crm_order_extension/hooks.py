@@ -81,4 +81,5 @@ scheduler_events = {
 		# SLA breaches must be seen within 5 minutes
 		"*/5 * * * *": ["crm_order_extension.sla.sweep.sweep"],
 	},
+	"daily": ["crm_order_extension.sla.health.daily_health_check"],
 }

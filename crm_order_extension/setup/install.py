@@ -1,9 +1,10 @@
 """Install, migrate and uninstall hooks.
 
-Fixtures (hooks.fixtures) carry the app's records in other apps' DocTypes; Frappe syncs them on
-install and migrate and keeps an admin's later edits (it skips a fixture older than the record).
-Records that need computed values are created here by idempotent steps that only ever add what
-is missing, so running migrate twice changes nothing and never overwrites an admin's edits.
+Fixtures (hooks.fixtures) carry the app's own definitions in other apps' DocTypes (custom fields,
+form scripts); Frappe re-imports them on every migrate, so they always match the app's code.
+Configuration an admin is expected to tune (settings, SLA records, statuses) is created here by
+idempotent steps that only add what is missing: running migrate twice changes nothing and an
+admin's edits are never overwritten.
 """
 
 import frappe
@@ -13,7 +14,14 @@ MODULE = "CRM Order Extension"
 
 
 def after_install():
+	# Frappe syncs fixtures only after this hook; the steps need the custom columns (indexes).
+	from frappe.utils.fixtures import sync_fixtures
+
+	sync_fixtures(APP)
 	run_setup_steps()
+	from crm_order_extension.sla.setup import restore_after_reinstall
+
+	restore_after_reinstall()
 
 
 def after_migrate():
@@ -22,6 +30,17 @@ def after_migrate():
 
 def before_uninstall():
 	remove_app_owned_records()
+	remove_scheduled_jobs()
+	from crm_order_extension.sla.setup import disable_for_uninstall
+
+	disable_for_uninstall()
+
+
+def remove_scheduled_jobs():
+	"""Frappe drops an uninstalled app's scheduled jobs only on the next migrate; until then the
+	scheduler would call missing code every five minutes."""
+	for name in frappe.get_all("Scheduled Job Type", filters={"method": ("like", f"{APP}.%")}, pluck="name"):
+		frappe.delete_doc("Scheduled Job Type", name, ignore_permissions=True, force=True)
 
 
 def setup_steps():

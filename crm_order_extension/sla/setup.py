@@ -48,14 +48,10 @@ def ensure_statuses():
 				ignore_permissions=True
 			)
 	if not frappe.db.exists("CRM Lead Status", rules.OPEN):
-		contacted = frappe.db.get_value("CRM Lead Status", rules.CONTACTED, "position") or 0
+		# Last position: CRM orders statuses by it and two statuses must not share one.
+		last = frappe.get_all("CRM Lead Status", fields=["max(position) as p"])[0].p or 0
 		frappe.get_doc(
-			{
-				"doctype": "CRM Lead Status",
-				"lead_status": rules.OPEN,
-				"color": "orange",
-				"position": contacted + 1,
-			}
+			{"doctype": "CRM Lead Status", "lead_status": rules.OPEN, "color": "orange", "position": last + 1}
 		).insert(ignore_permissions=True)
 
 
@@ -90,3 +86,28 @@ def ensure_indexes():
 		for columns in indexes:
 			if all(meta.has_field(c) for c in columns):
 				frappe.db.add_index(doctype, list(columns))
+
+
+UNINSTALL_MARKER = "crm_order_extension_slas_disabled_by_uninstall"
+
+
+def disable_for_uninstall():
+	"""Leads keep links to the SLA records, so they stay; disabled, CRM stops applying them once the
+	automation that moves leads through OPEN is gone. A reinstall enables them again."""
+	disabled = []
+	for definition in SLA_DEFINITIONS:
+		name = definition["sla_name"]
+		if frappe.db.get_value("CRM Service Level Agreement", name, "enabled"):
+			frappe.db.set_value("CRM Service Level Agreement", name, "enabled", 0)
+			disabled.append(name)
+	frappe.db.set_default(UNINSTALL_MARKER, frappe.as_json(disabled))
+
+
+def restore_after_reinstall():
+	marker = frappe.db.get_default(UNINSTALL_MARKER)
+	if not marker:
+		return
+	for name in frappe.parse_json(marker) or []:
+		if frappe.db.exists("CRM Service Level Agreement", name):
+			frappe.db.set_value("CRM Service Level Agreement", name, "enabled", 1)
+	frappe.db.set_default(UNINSTALL_MARKER, None)

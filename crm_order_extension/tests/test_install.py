@@ -25,7 +25,10 @@ def snapshot():
 
 def migrate_app_hooks():
 	"""What `bench migrate` runs for this app after syncing its DocTypes."""
+	from frappe.core.doctype.scheduled_job_type.scheduled_job_type import sync_jobs
+
 	sync_fixtures(APP)
+	sync_jobs()
 	install.after_migrate()
 
 
@@ -85,6 +88,10 @@ class TestInstall(FrappeTestCase):
 		try:
 			install.before_uninstall()
 			self.assertEqual(install.app_owned_records(), [])
+			self.assertFalse(frappe.db.exists("Scheduled Job Type", {"method": ("like", f"{APP}.%")}))
+			self.assertEqual(
+				frappe.db.get_value("CRM Service Level Agreement", "Lead Response SLA", "enabled"), 0
+			)
 			for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
 				self.assertFalse(frappe.get_meta(doctype).has_field("custom_order_history"), doctype)
 			# CRM keeps working without the app's fields.
@@ -94,7 +101,11 @@ class TestInstall(FrappeTestCase):
 			lead.insert(ignore_permissions=True)
 			self.assertTrue(frappe.db.exists("CRM Lead", lead.name))
 		finally:
+			install.after_install()
 			migrate_app_hooks()
 			frappe.clear_cache()
 		self.assertTrue(frappe.get_meta("CRM Lead").has_field("custom_order_history"))
 		self.assertTrue(frappe.get_meta("HD Ticket").has_field("custom_order_history"))
+		self.assertEqual(
+			frappe.db.get_value("CRM Service Level Agreement", "Lead Response SLA", "enabled"), 1
+		)

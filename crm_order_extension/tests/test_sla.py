@@ -297,3 +297,92 @@ class TestCRMOwnSLAStillWorks(SLATestCase):
 		s = state(lead.name)
 		self.assertEqual(s.sla_status, "Fulfilled")
 		self.assertEqual(get_datetime(s.first_responded_on), get_datetime("2026-03-02 10:30:00"))
+
+
+class TestSLAReportsAndHealth(SLATestCase):
+	def test_performance_report_on_a_known_day(self):
+		from frappe.desk.query_report import run
+
+		day = "2025-01-10"
+		fulfilled = self.new_lead(f"{day} 09:00:00")
+		communication(fulfilled.name, "Sent", f"{day} 09:30:00")
+		late = self.new_lead(f"{day} 10:00:00")
+		communication(late.name, "Sent", f"{day} 12:30:00")
+		self.new_lead(f"{day} 11:00:00")  # still waiting
+
+		result = run("SLA Performance", filters={"from_date": day, "to_date": day})
+		(row,) = result["result"]
+		self.assertEqual((row["leads"], row["fulfilled"], row["failed"], row["pending"]), (3, 1, 1, 1))
+		self.assertEqual(row["fulfilment_pct"], 50.0)
+		self.assertEqual(row["median_first_response"], (1800 + 9000) / 2)
+		self.assertTrue(result["chart"]["data"]["datasets"])
+
+	def test_number_cards_count_failed_today_and_at_risk_now(self):
+		from crm_order_extension.api.sla import at_risk_now, failed_today
+
+		before = failed_today()["value"], at_risk_now()["value"]
+		failed = fx.make_lead("Fay", email=f"{frappe.generate_hash(length=8)}@example.com")
+		frappe.db.set_value(
+			"CRM Lead", failed.name, {"sla_status": "Failed", "response_by": frappe.utils.now_datetime()}
+		)
+		risky = fx.make_lead("Ray", email=f"{frappe.generate_hash(length=8)}@example.com")
+		frappe.db.set_value(
+			"CRM Lead",
+			risky.name,
+			{"sla_status": rules.FIRST_RESPONSE_DUE, "response_by": add_to_date(None, minutes=10)},
+		)
+		self.assertEqual((failed_today()["value"], at_risk_now()["value"]), (before[0] + 1, before[1] + 1))
+
+	def test_daily_health_check_emails_the_recipients_once(self):
+		from crm_order_extension.sla.health import daily_health_check
+
+		frappe.db.set_single_value(
+			"CRM Order Extension Settings",
+			{
+				"health_recipients": "ops@example.com",
+				"failed_sla_threshold": 0,
+				"unsynced_orders_threshold": 10**6,
+			},
+		)
+		lead = fx.make_lead("Fay", email=f"{frappe.generate_hash(length=8)}@example.com")
+		frappe.db.set_value(
+			"CRM Lead", lead.name, {"sla_status": "Failed", "response_by": frappe.utils.now_datetime()}
+		)
+		frappe.db.set_value("CRM Service Level Agreement", DEAL_SLA, "enabled", 0)
+		if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
+			frappe.get_doc(
+				{
+					"doctype": "Email Account",
+					"email_account_name": "COE Outgoing",
+					"email_id": "coe-outgoing@example.com",
+					"enable_outgoing": 1,
+					"default_outgoing": 1,
+					"smtp_server": "127.0.0.1",
+					"no_smtp_authentication": 1,
+				}
+			).insert(ignore_permissions=True)
+		queued = frappe.db.count("Email Queue")
+		problems = daily_health_check()
+		self.assertTrue(any("failed in the last 24 hours" in p for p in problems), problems)
+		self.assertTrue(any(DEAL_SLA in p and "disabled" in p for p in problems), problems)
+		self.assertEqual(frappe.db.count("Email Queue"), queued + 1)
+		recipients = frappe.get_all(
+			"Email Queue Recipient",
+			filters={"parent": frappe.get_last_doc("Email Queue").name},
+			pluck="recipient",
+		)
+		self.assertEqual(recipients, ["ops@example.com"])
+
+	def test_daily_health_check_never_raises(self):
+		from crm_order_extension.sla.health import daily_health_check
+
+		frappe.db.set_single_value("CRM Order Extension Settings", "health_recipients", "not an email ;;")
+		frappe.db.set_single_value("CRM Order Extension Settings", "failed_sla_threshold", 0)
+		lead = fx.make_lead("Fay", email=f"{frappe.generate_hash(length=8)}@example.com")
+		frappe.db.set_value(
+			"CRM Lead", lead.name, {"sla_status": "Failed", "response_by": frappe.utils.now_datetime()}
+		)
+		errors = frappe.db.count("Error Log")
+		problems = daily_health_check()  # an invalid address is logged, not raised
+		self.assertTrue(problems)
+		self.assertEqual(frappe.db.count("Error Log"), errors + 1)
