@@ -56,4 +56,21 @@ def benchmark(context, orders, items):
 		frappe.destroy()
 
 
+@crm_orders.command("benchmark-sla")
+@click.option("--leads", default=100_000, show_default=True, help="Leads with running SLA cycles")
+@pass_context
+def benchmark_sla(context, leads):
+	"""Time the 5-minute SLA sweep against naive sweeps, the business-hours clock and the hook."""
+	import frappe
+
+	from crm_order_extension.benchmarks.sla import run
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		run(leads=leads)
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_orders]

@@ -1,0 +1,227 @@
+"""SLA benchmark: `bench --site SITE crm-orders benchmark-sla [--leads 100000]`.
+
+Bulk-creates (once) N leads with running response cycles, 1 % of them overdue, then times in one
+run: (a) the naive sweep — select every due row, loop, set_value and commit per row; (b) a loop
+that loads each open lead document (timed on a sample and extrapolated: loading 100k documents
+takes minutes); (c) the app's set-based sweep. Also times the business-hours clock against a
+per-second loop over a 2-day span and the Communication hook's added cost per insert.
+"""
+
+import time
+from datetime import datetime, timedelta
+
+import frappe
+from frappe.utils import now_datetime
+
+from crm_order_extension.core import sla as rules
+from crm_order_extension.core.business_hours import WorkingHours
+from crm_order_extension.orders.history import insert_rows
+from crm_order_extension.sla import sweep
+from crm_order_extension.sla.communication import apply_communication
+
+PREFIX = "COE-BENCH-LEAD-"
+SAMPLE = 2000
+
+
+def ensure_leads(count: int, now: datetime) -> list[str]:
+	"""Benchmark leads as plain rows (the sweep reads columns, not documents); re-armed each run."""
+	existing = frappe.db.count("CRM Lead", {"name": ("like", f"{PREFIX}%")})
+	fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"naming_series",
+		"first_name",
+		"lead_name",
+		"status",
+		"communication_status",
+		"sla",
+		"sla_status",
+		"sla_creation",
+		"response_by",
+		"custom_sla_at_risk_notified",
+	]
+	batch = []
+	for n in range(existing, count):
+		batch.append(
+			(
+				f"{PREFIX}{n:07d}",
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				0,
+				"CRM-LEAD-.YYYY.-",
+				f"Bench {n}",
+				f"Bench {n}",
+				rules.NEW,
+				rules.OPEN_COMM,
+				rules.LEAD_RESPONSE_SLA,
+				rules.FIRST_RESPONSE_DUE,
+				now,
+				now,
+				0,
+			)
+		)
+		if len(batch) == 5000:
+			insert_rows("CRM Lead", fields, batch)
+			frappe.db.commit()
+			batch = []
+	if batch:
+		insert_rows("CRM Lead", fields, batch)
+	names = frappe.get_all(
+		"CRM Lead", filters={"name": ("like", f"{PREFIX}%")}, pluck="name", order_by="name"
+	)
+	rearm(names, now)
+	return names
+
+
+def rearm(names: list[str], now: datetime) -> None:
+	"""Every lead running again, due tomorrow (outside the at-risk margin); every 100th overdue."""
+	table = frappe.qb.DocType("CRM Lead")
+	(
+		frappe.qb.update(table)
+		.set(table.sla_status, rules.FIRST_RESPONSE_DUE)
+		.set(table.custom_sla_at_risk_notified, 0)
+		.set(table.response_by, now + timedelta(days=1))
+		.where(table.name.like(f"{PREFIX}%"))
+		.run()
+	)
+	overdue = names[::100]
+	for start in range(0, len(overdue), 1000):
+		(
+			frappe.qb.update(table)
+			.set(table.response_by, now - timedelta(hours=1))
+			.where(table.name.isin(overdue[start : start + 1000]))
+			.run()
+		)
+	frappe.db.commit()
+
+
+def naive_sweep(now: datetime) -> int:
+	due = frappe.get_all(
+		"CRM Lead",
+		filters={"sla_status": rules.FIRST_RESPONSE_DUE, "name": ("like", f"{PREFIX}%")},
+		fields=["name", "response_by"],
+	)
+	failed = 0
+	for row in due:
+		if row.response_by and row.response_by < now:
+			frappe.db.set_value("CRM Lead", row.name, "sla_status", rules.FAILED)
+			frappe.db.commit()
+			failed += 1
+	return failed
+
+
+def document_loop(names: list[str], now: datetime) -> int:
+	failed = 0
+	for name in names:
+		doc = frappe.get_doc("CRM Lead", name)
+		if doc.sla_status == rules.FIRST_RESPONSE_DUE and doc.response_by and doc.response_by < now:
+			failed += 1
+	return failed
+
+
+def timed(fn):
+	start = time.perf_counter()
+	result = fn()
+	return time.perf_counter() - start, result
+
+
+def run(leads: int = 100_000):
+	now = now_datetime().replace(microsecond=0)
+	print(f"Preparing {leads} leads with running cycles (1 % overdue) ...", flush=True)
+	names = ensure_leads(leads, now)
+	total = len(names)
+
+	naive_time, naive_failed = timed(lambda: naive_sweep(now))
+	rearm(names, now)
+
+	sample = names[:SAMPLE]
+	loop_time, _loop = timed(lambda: document_loop(sample, now))
+	loop_estimate = loop_time * total / len(sample)
+
+	ours_time, found = timed(lambda: sweep.sweep_doctype("CRM Lead", now, timedelta(minutes=30)))
+	frappe.db.commit()
+	ours_failed = len(found["breached"])
+	rearm(names, now)
+
+	print(f"leads: {total}, overdue: {naive_failed} (naive) / {ours_failed} (ours)")
+	print(f"(a) naive sweep (select all, set_value + commit per row): {naive_time * 1000:10.1f} ms")
+	print(
+		f"(b) load every open lead document: {loop_time * 1000:10.1f} ms for {len(sample)} leads, "
+		f"~{loop_estimate:.1f} s extrapolated to {total}"
+	)
+	print(f"(c) crm_order_extension set-based sweep: {ours_time * 1000:10.1f} ms")
+	print(f"    (a)/(c) = {naive_time / ours_time:.0f}x, (b)/(c) = {loop_estimate / ours_time:.0f}x")
+
+	clock_ratio = benchmark_clock()
+	hook_ms = benchmark_hook()
+	return {
+		"leads": total,
+		"naive_ms": naive_time * 1000,
+		"document_loop_estimate_s": loop_estimate,
+		"ours_ms": ours_time * 1000,
+		"naive_over_ours": naive_time / ours_time,
+		"clock_ratio": clock_ratio,
+		"hook_ms": hook_ms,
+	}
+
+
+def benchmark_clock() -> float:
+	hours = WorkingHours.from_rows(
+		[{"workday": d, "start_time": "09:00:00", "end_time": "17:00:00"} for d in ("Monday", "Tuesday")]
+		+ [
+			{"workday": d, "start_time": "09:00:00", "end_time": "17:00:00"}
+			for d in ("Wednesday", "Thursday")
+		],
+		holidays=[],
+	)
+	start, end = datetime(2026, 3, 2, 0, 0), datetime(2026, 3, 4, 0, 0)
+
+	def per_second():
+		elapsed, moment = 0, start
+		while moment < end:
+			if hours.is_working_time(moment):
+				elapsed += 1
+			moment += timedelta(seconds=1)
+		return elapsed
+
+	loop_time, loop_result = timed(per_second)
+	runs = 1000
+	ours_time, ours_result = timed(lambda: [hours.working_time_between(start, end) for _ in range(runs)])
+	ours_time /= runs
+	assert loop_result == int(ours_result[0].total_seconds()), (loop_result, ours_result[0])
+	print(
+		f"business-hours elapsed over 2 days: per-second loop {loop_time * 1000:.1f} ms, "
+		f"interval arithmetic {ours_time * 1e6:.1f} µs ({loop_time / ours_time:,.0f}x)"
+	)
+	return loop_time / ours_time
+
+
+def benchmark_hook(runs: int = 200) -> float:
+	"""Added cost of the Communication hook: its work for one email, averaged, then rolled back."""
+	from crm_order_extension.tests import fixtures as fx
+
+	lead = fx.make_lead("Hook", email="coe-hook-bench@example.com")
+	elapsed = 0.0
+	for n in range(runs):
+		comm = frappe._dict(
+			reference_doctype="CRM Lead",
+			reference_name=lead.name,
+			sent_or_received="Received" if n % 2 else "Sent",
+			communication_date=now_datetime(),
+			creation=now_datetime(),
+		)
+		start = time.perf_counter()
+		apply_communication(comm)
+		elapsed += time.perf_counter() - start
+	frappe.db.rollback()
+	per_insert = elapsed * 1000 / runs
+	print(f"Communication hook added cost: {per_insert:.2f} ms per insert (mean of {runs})")
+	return per_insert
