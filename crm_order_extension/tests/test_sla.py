@@ -386,3 +386,40 @@ class TestSLAReportsAndHealth(SLATestCase):
 		problems = daily_health_check()  # an invalid address is logged, not raised
 		self.assertTrue(problems)
 		self.assertEqual(frappe.db.count("Error Log"), errors + 1)
+
+
+class TestBusinessHours(SLATestCase):
+	def test_follow_up_target_counts_business_hours_and_skips_holidays(self):
+		holidays = frappe.get_doc(
+			{
+				"doctype": "CRM Holiday List",
+				"holiday_list_name": f"COE Holidays {frappe.generate_hash(length=5)}",
+				"from_date": "2026-01-01",
+				"to_date": "2026-12-31",
+				"holidays": [{"date": "2026-03-09", "description": "Founders' day"}],
+			}
+		).insert(ignore_permissions=True)
+		sla = frappe.get_doc("CRM Service Level Agreement", rules.CUSTOMER_FOLLOW_UP_SLA)
+		sla.holiday_list = holidays.name
+		sla.set(
+			"working_hours",
+			[
+				{"workday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
+				for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+			],
+		)
+		sla.save(ignore_permissions=True)
+		frappe.local.flags.pop("crm_order_extension_sla_hours", None)
+
+		lead = self.new_lead("2026-03-05 09:00:00")
+		communication(lead.name, "Sent", "2026-03-05 09:10:00")
+		# Friday 16:00 + 2 working hours: one hour on Friday, Monday is a holiday -> Tuesday 10:00.
+		communication(lead.name, "Received", "2026-03-06 16:00:00")
+		s = state(lead.name)
+		self.assertEqual(s.sla, rules.CUSTOMER_FOLLOW_UP_SLA)
+		self.assertEqual(get_datetime(s.response_by), get_datetime("2026-03-10 10:00:00"))
+		# Resolution: 48 working hours from Friday 16:00 (1 h Fri, Mon off, 5 days x 8 h, 7 h) -> Tue 17th 16:00.
+		self.assertEqual(get_datetime(s.custom_resolution_by), get_datetime("2026-03-17 16:00:00"))
+		communication(lead.name, "Sent", "2026-03-10 09:59:59")
+		self.assertEqual(state(lead.name).sla_status, "Fulfilled")
+		frappe.local.flags.pop("crm_order_extension_sla_hours", None)
