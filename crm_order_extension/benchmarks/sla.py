@@ -1,6 +1,6 @@
 """SLA benchmark: `bench --site SITE crm-orders benchmark-sla [--leads 100000]`.
 
-Bulk-creates (once) N leads with running response cycles, 1 % of them overdue, then times in one
+Bulk-creates N leads (removed again at the end) with running response cycles, 1 % of them overdue, then times in one
 run: (a) the naive sweep — select every due row, loop, set_value and commit per row; (b) a loop
 that loads each open lead document (timed on a sample and extrapolated: loading 100k documents
 takes minutes); (c) the app's set-based sweep. Also times the business-hours clock against a
@@ -103,6 +103,15 @@ def rearm(names: list[str], now: datetime) -> None:
 	frappe.db.commit()
 
 
+def remove_leads() -> None:
+	"""Drop the benchmark rows so they never reach real lists, reports or bulk syncs."""
+	table = frappe.qb.DocType("CRM Lead")
+	frappe.qb.from_(table).delete().where(table.name.like(f"{PREFIX}%")).run()
+	notes = frappe.qb.DocType("Notification Log")
+	frappe.qb.from_(notes).delete().where(notes.document_name.like(f"{PREFIX}%")).run()
+	frappe.db.commit()
+
+
 def naive_sweep(now: datetime) -> int:
 	due = frappe.get_all(
 		"CRM Lead",
@@ -160,6 +169,7 @@ def run(leads: int = 100_000):
 	print(f"(c) crm_order_extension set-based sweep: {ours_time * 1000:10.1f} ms")
 	print(f"    (a)/(c) = {naive_time / ours_time:.0f}x, (b)/(c) = {loop_estimate / ours_time:.0f}x")
 
+	remove_leads()
 	clock_ratio = benchmark_clock()
 	hook_ms = benchmark_hook()
 	return {

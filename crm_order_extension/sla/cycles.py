@@ -27,48 +27,57 @@ RECORD_FIELDS = [
 ]
 
 
-def working_hours(sla_name: str) -> WorkingHours:
-	"""The SLA's working hours and holidays (cached for the request)."""
+def sla_info(sla_name: str):
+	"""Enabled flag, end date, response target and working hours of an SLA, cached for the
+	request or job (an email pull handles many messages against the same few SLAs)."""
 	cache = frappe.local.flags.setdefault("crm_order_extension_sla_hours", {})
 	if sla_name not in cache:
+		sla = frappe.db.get_value(
+			"CRM Service Level Agreement", sla_name, ["enabled", "end_date", "holiday_list"], as_dict=True
+		)
+		if not sla:
+			cache[sla_name] = None
+			return None
 		rows = frappe.get_all(
 			"CRM Service Day",
 			filters={"parenttype": "CRM Service Level Agreement", "parent": sla_name},
 			fields=["workday", "start_time", "end_time"],
 		)
-		holiday_list = frappe.db.get_value("CRM Service Level Agreement", sla_name, "holiday_list")
 		holidays = (
 			frappe.get_all(
 				"CRM Holiday",
-				filters={"parenttype": "CRM Holiday List", "parent": holiday_list},
+				filters={"parenttype": "CRM Holiday List", "parent": sla.holiday_list},
 				pluck="date",
 			)
-			if holiday_list
+			if sla.holiday_list
 			else []
 		)
-		cache[sla_name] = WorkingHours.from_rows(rows, holidays) if rows else WorkingHours.always(holidays)
+		seconds = frappe.db.get_value(
+			"CRM Service Level Priority",
+			{"parent": sla_name, "parenttype": "CRM Service Level Agreement", "priority": rules.OPEN_COMM},
+			"first_response_time",
+		)
+		sla.hours = WorkingHours.from_rows(rows, holidays) if rows else WorkingHours.always(holidays)
+		sla.response_target = timedelta(seconds=seconds) if seconds else rules.RESPONSE_TARGET
+		cache[sla_name] = sla
 	return cache[sla_name]
 
 
+def working_hours(sla_name: str) -> WorkingHours:
+	info = sla_info(sla_name)
+	return info.hours if info else WorkingHours.always()
+
+
 def response_target(sla_name: str) -> timedelta:
-	seconds = frappe.db.get_value(
-		"CRM Service Level Priority",
-		{"parent": sla_name, "parenttype": "CRM Service Level Agreement", "priority": rules.OPEN_COMM},
-		"first_response_time",
-	)
-	return timedelta(seconds=seconds) if seconds else rules.RESPONSE_TARGET
+	info = sla_info(sla_name)
+	return info.response_target if info else rules.RESPONSE_TARGET
 
 
 def sla_usable(sla_name: str | None) -> bool:
-	if not sla_name:
+	info = sla_info(sla_name) if sla_name else None
+	if not info or not info.enabled:
 		return False
-	enabled, end_date = frappe.db.get_value(
-		"CRM Service Level Agreement", sla_name, ["enabled", "end_date"]
-	) or (
-		0,
-		None,
-	)
-	return bool(enabled) and (not end_date or get_datetime(end_date).date() >= now_datetime().date())
+	return not info.end_date or get_datetime(info.end_date).date() >= now_datetime().date()
 
 
 def log_cycle(doctype: str, name: str, values: dict) -> None:
