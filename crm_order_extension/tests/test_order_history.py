@@ -1,5 +1,3 @@
-import threading
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
@@ -9,6 +7,7 @@ from crm_order_extension.exceptions import InvalidArgumentError
 from crm_order_extension.orders import bulk
 from crm_order_extension.orders.history import sync_record
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.concurrency import run_concurrently
 
 
 def unique(prefix: str) -> str:
@@ -299,31 +298,9 @@ class TestConcurrentSync(OrderHistoryTestCase):
 		fx.make_sales_order(customer, [("COE-CAKE", 1, 5), ("COE-PIE", 1, 5), ("COE-TART", 1, 5)])
 		lead = fx.make_lead("Pat", email=email)
 		frappe.db.commit()  # the other connections must see the data
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier, errors = threading.Barrier(3), []
-
-		def worker():
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			try:
-				frappe.set_user("Administrator")
-				barrier.wait(timeout=30)
-				frappe.flags.in_test = True
-				# force: every worker deletes and re-inserts, the worst case for duplicates
-				sync_record("CRM Lead", lead.name, force=True)
-				frappe.db.commit()
-			except Exception as e:
-				errors.append(repr(e))
-			finally:
-				frappe.destroy()
-
 		for _round in range(3):
-			barrier.reset()
-			threads = [threading.Thread(target=worker) for _ in range(3)]
-			for t in threads:
-				t.start()
-			for t in threads:
-				t.join(60)
+			# force: every worker deletes and re-inserts, the worst case for duplicates
+			errors = run_concurrently(lambda: sync_record("CRM Lead", lead.name, force=True), workers=3)
 			self.assertEqual(errors, [])
 			self.assertEqual(frappe.db.count("CRM Lead Order Item", {"parent": lead.name}), 3)
 

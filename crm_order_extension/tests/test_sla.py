@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import frappe
@@ -9,6 +8,7 @@ from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles, sweep
 from crm_order_extension.sla.setup import DEAL_SLA
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.concurrency import run_concurrently
 
 START = "2026-03-02 10:00:00"
 
@@ -238,26 +238,7 @@ class TestSweep(SLATestCase):
 			).insert(ignore_permissions=True)
 		leads = [self.new_lead("2026-03-02 06:00:00", lead_owner=owner).name for _ in range(3)]
 		frappe.db.commit()
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier, errors = threading.Barrier(2), []
-
-		def worker():
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			try:
-				frappe.set_user("Administrator")
-				barrier.wait(timeout=30)
-				sweep.sweep(now=get_datetime("2026-03-02 12:00:00"))
-			except Exception as e:
-				errors.append(repr(e))
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=worker) for _ in range(2)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(120)
+		errors = run_concurrently(lambda: sweep.sweep(now=get_datetime("2026-03-02 12:00:00")), workers=2)
 		self.assertEqual(errors, [])
 		frappe.db.commit()
 		for lead in leads:
