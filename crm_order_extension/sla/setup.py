@@ -38,6 +38,7 @@ INDEXES = {
 		("sla_status", "response_by"),
 		("custom_resolution_status", "custom_resolution_by"),
 	),
+	"CRM SLA Cycle": (("outcome", "response_by"),),
 }
 
 

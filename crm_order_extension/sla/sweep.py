@@ -39,18 +39,18 @@ def _mark(doctype: str, names: list[str], values: dict) -> None:
 	query.run()
 
 
-def _mark_cycles(doctype: str, names: list[str], outcome: str) -> None:
-	if not names:
-		return
+def _fail_running_cycles(doctype: str, now) -> None:
+	"""Running cycles past their target are exactly the breached ones (their rows mirror the
+	lead's target); an indexed condition beats matching a list of parents."""
 	row = frappe.qb.DocType(cycles.CYCLE_DOCTYPE)
 	(
 		frappe.qb.update(row)
-		.set(row.outcome, outcome)
+		.set(row.outcome, rules.FAILED)
 		.where(
-			(row.parenttype == doctype)
+			(row.outcome == cycles.RUNNING)
+			& (row.response_by < now)
+			& (row.parenttype == doctype)
 			& (row.parentfield == cycles.CYCLES_FIELD)
-			& row.parent.isin(names)
-			& (row.outcome == cycles.RUNNING)
 		)
 		.run()
 	)
@@ -63,7 +63,8 @@ def sweep_doctype(doctype: str, now, margin: timedelta) -> dict:
 		["response_by", "sla"],
 	)
 	_mark(doctype, [r.name for r in breached], {"sla_status": rules.FAILED})
-	_mark_cycles(doctype, [r.name for r in breached], rules.FAILED)
+	if breached:
+		_fail_running_cycles(doctype, now)
 
 	resolution_failed = _claim(
 		doctype,
