@@ -31,11 +31,13 @@ DEAL_SLA = DEAL_FOLLOW_UP_SLA
 INDEXES = {
 	"CRM Lead": (
 		("sla_status", "response_by"),
+		("custom_sla_sweep_token",),
 		("communication_status", "status"),
 		("custom_resolution_status", "custom_resolution_by"),
 	),
 	"CRM Deal": (
 		("sla_status", "response_by"),
+		("custom_sla_sweep_token",),
 		("custom_resolution_status", "custom_resolution_by"),
 	),
 	"CRM SLA Cycle": (("outcome", "response_by"),),

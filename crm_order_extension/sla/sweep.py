@@ -1,9 +1,10 @@
 """The 5-minute SLA sweep (RQ cron): breached and at-risk leads and deals, each announced once.
 
-Set-based: one locking SELECT per condition over the (sla_status, response_by) index picks only
-the newly breached rows, one UPDATE marks them, so cost follows the number of new breaches. Rows
-are claimed with FOR UPDATE SKIP LOCKED and leave the selection once marked, so two workers
-sweeping at the same moment never announce a breach twice.
+Set-based: one UPDATE per condition over an index ((sla_status, response_by) for breaches) marks
+the newly matching rows and stamps them with this sweep's claim token, then one SELECT by token
+reads exactly those rows back. Cost follows the number of new breaches, not of all leads. Two
+workers sweeping at once cannot both claim a row: InnoDB serialises their UPDATEs on the row lock
+and the second re-reads the row, which no longer matches, so each breach is announced once.
 """
 
 from datetime import timedelta
@@ -16,27 +17,23 @@ from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles
 
 OWNER_FIELD = {"CRM Lead": "lead_owner", "CRM Deal": "deal_owner"}
+TOKEN_FIELD = "custom_sla_sweep_token"
 
 
-def _claim(doctype: str, condition, fields: list) -> list[dict]:
+def _claim(doctype: str, condition, values: dict, fields: list) -> list[dict]:
+	"""Mark the rows matching `condition` with `values` and return them (as they were claimed)."""
 	table = frappe.qb.DocType(doctype)
-	return (
-		frappe.qb.from_(table)
-		.select(table.name, table[OWNER_FIELD[doctype]].as_("owner_user"), *[table[f] for f in fields])
-		.where(condition(table))
-		.for_update(skip_locked=True)
-		.run(as_dict=True)
-	)
-
-
-def _mark(doctype: str, names: list[str], values: dict) -> None:
-	if not names:
-		return
-	table = frappe.qb.DocType(doctype)
-	query = frappe.qb.update(table).where(table.name.isin(names))
+	token = frappe.generate_hash(length=16)
+	query = frappe.qb.update(table).set(table[TOKEN_FIELD], token).where(condition(table))
 	for field, value in values.items():
 		query = query.set(table[field], value)
 	query.run()
+	return (
+		frappe.qb.from_(table)
+		.select(table.name, table[OWNER_FIELD[doctype]].as_("owner_user"), *[table[f] for f in fields])
+		.where(table[TOKEN_FIELD] == token)
+		.run(as_dict=True)
+	)
 
 
 def _fail_running_cycles(doctype: str, now) -> None:
@@ -60,19 +57,17 @@ def sweep_doctype(doctype: str, now, margin: timedelta) -> dict:
 	breached = _claim(
 		doctype,
 		lambda t: (t.sla_status == rules.FIRST_RESPONSE_DUE) & (t.response_by < now),
+		{"sla_status": rules.FAILED},
 		["response_by", "sla"],
 	)
-	_mark(doctype, [r.name for r in breached], {"sla_status": rules.FAILED})
 	if breached:
 		_fail_running_cycles(doctype, now)
-
 	resolution_failed = _claim(
 		doctype,
 		lambda t: (t.custom_resolution_status == cycles.RUNNING) & (t.custom_resolution_by < now),
+		{"custom_resolution_status": rules.FAILED},
 		["custom_resolution_by"],
 	)
-	_mark(doctype, [r.name for r in resolution_failed], {"custom_resolution_status": rules.FAILED})
-
 	at_risk = _claim(
 		doctype,
 		lambda t: (
@@ -81,9 +76,9 @@ def sweep_doctype(doctype: str, now, margin: timedelta) -> dict:
 			& (t.response_by <= now + margin)
 			& (t.custom_sla_at_risk_notified == 0)
 		),
+		{"custom_sla_at_risk_notified": 1},
 		["response_by", "sla"],
 	)
-	_mark(doctype, [r.name for r in at_risk], {"custom_sla_at_risk_notified": 1})
 	return {"breached": breached, "resolution_failed": resolution_failed, "at_risk": at_risk}
 
 
