@@ -7,7 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from crm_order_extension.core.errors import RuleError
 
 LLC = "LLC"
-ENTITY_TYPES = (LLC, "C Corporation", "S Corporation", "Nonprofit Corporation")
+# As the Formation Order issue names them.
+ENTITY_TYPES = (LLC, "Corporation", "Nonprofit")
 MEMBER_MANAGED = "Member-managed"
 MANAGER_MANAGED = "Manager-managed"
 MANAGEMENT_TYPES = (MEMBER_MANAGED, MANAGER_MANAGED)
