@@ -42,6 +42,8 @@ doctype_js = {
 	"CRM Lead": "public/js/order_history_form.js",
 	"CRM Deal": "public/js/order_history_form.js",
 	"HD Ticket": "public/js/order_history_form.js",
+	"Formation Order": "public/js/pipeline_order.js",
+	"Compliance Service": "public/js/pipeline_order.js",
 }
 doctype_list_js = {
 	"CRM Lead": "public/js/order_history_list.js",

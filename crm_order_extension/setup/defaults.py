@@ -30,4 +30,15 @@ def sla_configuration():
 	setup.ensure_indexes()
 
 
-STEPS = [settings_defaults, sla_configuration]
+PIPELINE_ROLES = ("Operations", "Support", "Sales Agent", "Order Reviewer")
+
+
+def pipeline_roles():
+	for role in PIPELINE_ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+STEPS = [settings_defaults, sla_configuration, pipeline_roles]
