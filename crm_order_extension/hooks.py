@@ -83,5 +83,8 @@ scheduler_events = {
 		# SLA breaches must be seen within 5 minutes
 		"*/5 * * * *": ["crm_order_extension.sla.sweep.sweep"],
 	},
-	"daily": ["crm_order_extension.sla.health.daily_health_check"],
+	"daily": [
+		"crm_order_extension.sla.health.daily_health_check",
+		"crm_order_extension.pipelines.calendar.daily_refresh",
+	],
 }

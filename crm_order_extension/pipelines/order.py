@@ -69,6 +69,17 @@ class PipelineOrder(Document):
 			},
 		)
 
+	def on_update(self):
+		before = self.get_doc_before_save()
+		if (
+			self.doctype == pipeline.FORMATION_ORDER
+			and self.status == pipeline.DELIVERED
+			and (not before or before.status != pipeline.DELIVERED)
+		):
+			from crm_order_extension.pipelines.calendar import entries_for_delivered_formation
+
+			entries_for_delivered_formation(self)
+
 	def next_states(self) -> tuple[str, ...]:
 		return pipeline.allowed_next_states(
 			self.status, frappe.get_roles(), self.doctype, self.get("filing_number")

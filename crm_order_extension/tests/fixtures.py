@@ -239,3 +239,19 @@ def make_ticket(raised_by: str, contact: str | None = None, **kwargs):
 	if contact and doc.contact != contact:
 		doc.db_set("contact", contact, update_modified=False)
 	return doc
+
+
+def ensure_outgoing_email_account() -> None:
+	"""frappe.sendmail needs a default outgoing account (tests never connect to it)."""
+	if not frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "COE Outgoing",
+				"email_id": "coe-outgoing@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)

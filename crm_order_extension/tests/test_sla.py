@@ -330,18 +330,7 @@ class TestSLAReportsAndHealth(SLATestCase):
 			"CRM Lead", lead.name, {"sla_status": "Failed", "response_by": frappe.utils.now_datetime()}
 		)
 		frappe.db.set_value("CRM Service Level Agreement", DEAL_SLA, "enabled", 0)
-		if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
-			frappe.get_doc(
-				{
-					"doctype": "Email Account",
-					"email_account_name": "COE Outgoing",
-					"email_id": "coe-outgoing@example.com",
-					"enable_outgoing": 1,
-					"default_outgoing": 1,
-					"smtp_server": "127.0.0.1",
-					"no_smtp_authentication": 1,
-				}
-			).insert(ignore_permissions=True)
+		fx.ensure_outgoing_email_account()
 		queued = frappe.db.count("Email Queue")
 		problems = daily_health_check()
 		self.assertTrue(any("failed in the last 24 hours" in p for p in problems), problems)
