@@ -3,32 +3,18 @@
 import frappe
 from frappe import _
 
+from crm_order_extension.api.utils import check_permitted, client_error, required
 from crm_order_extension.core.production import STAGE_OPTIONS, indicator_color
-from crm_order_extension.exceptions import InvalidArgumentError
 from crm_order_extension.orders.customer import TARGETS, get_target
 from crm_order_extension.orders.history import HISTORY_FIELD, sync_record
 
 MAX_PAGE_LENGTH = 500
 
 
-def _client_error(message: str, exc: type[Exception] = InvalidArgumentError):
-	"""Refuse a request the caller got wrong: a message, its HTTP status, never a traceback."""
-	frappe.flags.disable_traceback = True
-	frappe.throw(message, exc, title=_("Invalid request"))
-
-
-def _required(value, label: str) -> str:
-	if isinstance(value, int) and not isinstance(value, bool):
-		value = str(value)  # HD Ticket names are integers
-	if not isinstance(value, str) or not value.strip():
-		_client_error(_("{0} is required").format(label))
-	return value.strip()
-
-
 def _check_doctype(doctype) -> str:
-	doctype = _required(doctype, _("Document type"))
+	doctype = required(doctype, _("Document type"))
 	if doctype not in TARGETS:
-		_client_error(
+		client_error(
 			_("Order history is available for {0}, not for {1}").format(
 				", ".join(_(d) for d in TARGETS), doctype
 			)
@@ -36,41 +22,29 @@ def _check_doctype(doctype) -> str:
 	return doctype
 
 
-def check_readable(doctype: str, name: str) -> None:
-	"""Permission on the DocType first, so callers without access learn nothing about records."""
-	try:
-		frappe.has_permission(doctype, "read", throw=True)
-		if not frappe.db.exists(doctype, name):
-			_client_error(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
-		frappe.has_permission(doctype, "read", doc=name, throw=True)
-	except frappe.PermissionError:
-		frappe.flags.disable_traceback = True
-		raise
-
-
 def _sync(doctype: str, name: str) -> dict:
-	check_readable(doctype, name)
+	check_permitted(doctype, name)
 	return sync_record(doctype, name)
 
 
 @frappe.whitelist(methods=["POST"])
 def fetch_orders(lead_name: str | None = None) -> dict:
 	"""Re-sync and return the order history summary of a CRM Lead."""
-	return _sync("CRM Lead", _required(lead_name, _("Lead")))
+	return _sync("CRM Lead", required(lead_name, _("Lead")))
 
 
 @frappe.whitelist(methods=["POST"])
 def fetch_deal_orders(deal_name: str | None = None) -> dict:
 	"""Re-sync and return the order history summary of a CRM Deal."""
-	return _sync("CRM Deal", _required(deal_name, _("Deal")))
+	return _sync("CRM Deal", required(deal_name, _("Deal")))
 
 
 @frappe.whitelist(methods=["POST"])
 def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | None = None) -> dict:
 	"""Re-sync the order history of an HD Ticket raised by `contact`."""
-	ticket_name = _required(ticket_name, _("Ticket"))
-	contact = _required(contact, _("Contact"))
-	check_readable("HD Ticket", ticket_name)
+	ticket_name = required(ticket_name, _("Ticket"))
+	contact = required(contact, _("Contact"))
+	check_permitted("HD Ticket", ticket_name)
 	ticket_contact, raised_by = frappe.db.get_value("HD Ticket", ticket_name, ["contact", "raised_by"])
 	contact_emails = frappe.get_all(
 		"Contact Email", filters={"parenttype": "Contact", "parent": contact}, pluck="email_id"
@@ -79,7 +53,7 @@ def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | 
 		raised_by and raised_by.lower() in {e.lower() for e in contact_emails if e}
 	)
 	if not linked:
-		_client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
+		client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
 	return sync_record("HD Ticket", ticket_name)
 
 
@@ -89,10 +63,10 @@ def get_order_history(
 ) -> dict:
 	"""One page of the stored order history (no re-sync), newest order first."""
 	doctype = _check_doctype(doctype)
-	name = _required(name, _("Name"))
+	name = required(name, _("Name"))
 	if start < 0 or not 0 < page_length <= MAX_PAGE_LENGTH:
-		_client_error(_("start must be 0 or more and page_length between 1 and {0}").format(MAX_PAGE_LENGTH))
-	check_readable(doctype, name)
+		client_error(_("start must be 0 or more and page_length between 1 and {0}").format(MAX_PAGE_LENGTH))
+	check_permitted(doctype, name)
 	target = get_target(doctype)
 	filters = {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
 	rows = frappe.get_all(

@@ -3,22 +3,18 @@
 import frappe
 from frappe import _
 
-from crm_order_extension.api.orders import _client_error, _required
+from crm_order_extension.api.utils import check_permitted, client_error, required
 from crm_order_extension.core import pipeline
 from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
 
 
 def _get(doctype, name, ptype: str):
-	doctype = _required(doctype, _("Document type"))
+	doctype = required(doctype, _("Document type"))
 	if doctype not in PIPELINE_DOCTYPES:
-		_client_error(_("Pipelines exist for {0}, not for {1}").format(", ".join(PIPELINE_DOCTYPES), doctype))
-	name = _required(name, _("Name"))
-	frappe.has_permission(doctype, ptype, throw=True)
-	if not frappe.db.exists(doctype, name):
-		_client_error(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
-	doc = frappe.get_doc(doctype, name)
-	doc.check_permission(ptype)
-	return doc
+		client_error(_("Pipelines exist for {0}, not for {1}").format(", ".join(PIPELINE_DOCTYPES), doctype))
+	name = required(name, _("Name"))
+	check_permitted(doctype, name, ptype)
+	return frappe.get_doc(doctype, name)
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -31,9 +27,9 @@ def next_states(doctype: str | None = None, name: str | None = None) -> list[str
 def advance(doctype: str | None = None, name: str | None = None, to_status: str | None = None) -> dict:
 	"""Move an order to `to_status`; illegal moves are refused with the legal ones named."""
 	doc = _get(doctype, name, "write")
-	to_status = _required(to_status, _("Target status"))
+	to_status = required(to_status, _("Target status"))
 	if to_status not in pipeline.STATES:
-		_client_error(_("Unknown status {0}").format(to_status))
+		client_error(_("Unknown status {0}").format(to_status))
 	doc.status = to_status
 	doc.save()
 	return {"name": doc.name, "status": doc.status, "next_states": list(doc.next_states())}
