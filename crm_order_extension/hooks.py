@@ -58,6 +58,13 @@ doc_events = {
 	"Sales Order": {
 		# on_change also runs for status changes made with db_set after submit
 		"on_change": "crm_order_extension.orders.sync.on_sales_order_change",
+		"validate": "crm_order_extension.pipelines.payment.validate_sales_order",
+		"on_cancel": "crm_order_extension.pipelines.payment.on_sales_order_cancel",
+	},
+	"Sales Invoice": {
+		# on_change also runs when a Payment Entry settles the invoice (ERPNext's set_status)
+		"on_change": "crm_order_extension.pipelines.payment.on_sales_invoice_change",
+		"on_cancel": "crm_order_extension.pipelines.payment.on_sales_invoice_cancel",
 	},
 	"Work Order": {
 		"on_change": "crm_order_extension.orders.sync.on_work_order_change",
@@ -86,5 +93,24 @@ scheduler_events = {
 	"daily": [
 		"crm_order_extension.sla.health.daily_health_check",
 		"crm_order_extension.pipelines.calendar.daily_refresh",
+		"crm_order_extension.pipelines.commission.daily_eligibility",
 	],
+}
+
+# Permissions
+# -----------
+# Sales Agents see only their own commissions, agent record and referred orders.
+
+permission_query_conditions = {
+	"Commission Ledger": "crm_order_extension.pipelines.permissions.commission_ledger_query",
+	"Sales Agent": "crm_order_extension.pipelines.permissions.sales_agent_query",
+	"Formation Order": "crm_order_extension.pipelines.permissions.referred_order_query",
+	"Compliance Service": "crm_order_extension.pipelines.permissions.referred_order_query",
+}
+
+has_permission = {
+	"Commission Ledger": "crm_order_extension.pipelines.permissions.has_commission_ledger_permission",
+	"Sales Agent": "crm_order_extension.pipelines.permissions.has_sales_agent_permission",
+	"Formation Order": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
+	"Compliance Service": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
 }

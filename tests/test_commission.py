@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from crm_order_extension.core import commission
 from crm_order_extension.core.commission import (
 	BUNDLE,
 	COMPLIANCE,
@@ -271,3 +272,74 @@ def test_refund_window_is_configurable():
 	assert becomes_eligible(PENDING, CREATED, date(2024, 2, 14), refund_window_days=14)
 	assert not becomes_eligible(PENDING, CREATED, date(2024, 2, 13), refund_window_days=14)
 	assert becomes_eligible(PENDING, CREATED, CREATED, refund_window_days=0)
+
+
+def test_eligible_date_check_refuses_an_open_refund_window():
+	commission.check_eligible_date(date(2026, 1, 31), date(2026, 1, 31))
+	with pytest.raises(RuleError) as err:
+		commission.check_eligible_date(date(2026, 1, 31), date(2026, 1, 30))
+	assert err.value.args == (date(2026, 1, 31),)
+
+
+@pytest.mark.parametrize(
+	"billed_pct, invoices, expected",
+	[
+		(100, [{"outstanding_amount": 0}], True),
+		(100, [{"outstanding_amount": 0.004}, {"outstanding_amount": 0}], True),
+		(100, [{"outstanding_amount": 0}, {"outstanding_amount": 10}], False),
+		(100, [], False),
+		(50, [{"outstanding_amount": 0}], False),
+		(None, [{"outstanding_amount": 0}], False),
+		(100, [{"outstanding_amount": None}], True),
+	],
+)
+def test_is_order_paid(billed_pct, invoices, expected):
+	assert commission.is_order_paid(billed_pct, invoices) is expected
+
+
+def test_monthly_summary_per_agent_and_month():
+	rows = [
+		{
+			"agent": "A",
+			"agent_name": "Ann",
+			"earned_on": date(2026, 1, 5),
+			"status": "Paid",
+			"commission_amount": 50,
+		},
+		{
+			"agent": "A",
+			"agent_name": "Ann",
+			"earned_on": date(2026, 1, 9),
+			"status": "Reversed",
+			"commission_amount": 100,
+		},
+		{
+			"agent": "A",
+			"agent_name": "Ann",
+			"earned_on": "2026-02-01",
+			"status": "Pending",
+			"commission_amount": 300,
+		},
+		{
+			"agent": "B",
+			"agent_name": "Bob",
+			"earned_on": date(2026, 1, 20),
+			"status": "Eligible",
+			"commission_amount": 50,
+		},
+	]
+	summary = commission.monthly_summary(rows)
+	assert [(s["month"], s["agent"]) for s in summary] == [
+		("2026-02", "A"),
+		("2026-01", "B"),
+		("2026-01", "A"),
+	]
+	ann_january = summary[2]
+	assert ann_january["orders"] == 2
+	assert (ann_january["paid"], ann_january["reversed"], ann_january["total"]) == (50, 100, 50)
+	assert summary[0]["pending"] == 300 and summary[0]["total"] == 300
+	assert summary[1]["eligible"] == 50
+
+
+def test_monthly_summary_of_nothing_is_empty():
+	assert commission.monthly_summary([]) == []

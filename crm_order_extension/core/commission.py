@@ -186,3 +186,56 @@ def becomes_eligible(
 ) -> bool:
 	"""True for a Pending entry whose refund window is over (on day `created_on + window`)."""
 	return status == PENDING and today >= eligible_on(created_on, refund_window_days)
+
+
+def check_eligible_date(eligible_date: date, today: date) -> None:
+	"""Raise RuleError when an entry is made Eligible while its refund window is still open."""
+	if today < eligible_date:
+		raise RuleError(
+			"The refund window is still open: this commission becomes eligible on {0}", eligible_date
+		)
+
+
+def is_order_paid(billed_pct: float | None, invoices: Iterable[Mapping]) -> bool:
+	"""True when an order is fully invoiced and every submitted invoice against it is settled.
+
+	`invoices` are the order's submitted, non-return Sales Invoices with their `outstanding_amount`;
+	ERPNext rounds to the currency's precision, so anything under half a cent counts as settled.
+	"""
+	invoices = list(invoices)
+	if not invoices or float(billed_pct or 0) < 99.99:
+		return False
+	return all(float(invoice.get("outstanding_amount") or 0) < 0.005 for invoice in invoices)
+
+
+def monthly_summary(rows: Iterable[Mapping]) -> list[dict]:
+	"""Ledger rows (agent, agent_name, earned_on, status, commission_amount) summed per agent and month.
+
+	Reversed entries are counted but earn nothing; `total` is what the agent has earned or will
+	earn (Pending + Eligible + Paid). Sorted by month, newest first, then agent.
+	"""
+	summary: dict[tuple[str, str], dict] = {}
+	for row in rows:
+		earned_on = row.get("earned_on")
+		month = earned_on.strftime("%Y-%m") if hasattr(earned_on, "strftime") else str(earned_on or "")[:7]
+		key = (month, row.get("agent"))
+		entry = summary.setdefault(
+			key,
+			{
+				"month": month,
+				"agent": row.get("agent"),
+				"agent_name": row.get("agent_name"),
+				"orders": 0,
+				**{status.lower(): 0.0 for status in LEDGER_STATUSES},
+				"total": 0.0,
+			},
+		)
+		status = row.get("status")
+		if status not in LEDGER_TRANSITIONS:
+			continue
+		amount = float(row.get("commission_amount") or 0)
+		entry["orders"] += 1
+		entry[status.lower()] += amount
+		if status != REVERSED:
+			entry["total"] += amount
+	return sorted(summary.values(), key=lambda e: (e["month"], e["agent"] or ""), reverse=True)

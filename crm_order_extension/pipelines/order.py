@@ -9,7 +9,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from crm_order_extension.core import formation, pipeline
+from crm_order_extension.core import commission, formation, pipeline
 from crm_order_extension.core.errors import RuleError
 
 PIPELINE_DOCTYPES = (pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE)
@@ -26,7 +26,9 @@ class PipelineOrder(Document):
 				self.validate_formation()
 			else:
 				self.validate_compliance_service()
+			self.referral_code = commission.normalize_referral_code(self.referral_code) or None
 			self.validate_status_move()
+			self.queue_if_paid()
 		except RuleError as err:
 			throw_rule(err)
 
@@ -59,18 +61,41 @@ class PipelineOrder(Document):
 			)
 		else:
 			return
+		self.log_move(previous, self.status)
+
+	def log_move(self, from_status: str | None, to_status: str):
 		self.append(
 			"status_log",
 			{
-				"from_status": previous,
-				"to_status": self.status,
+				"from_status": from_status,
+				"to_status": to_status,
 				"user": frappe.session.user,
 				"changed_on": now_datetime(),
 			},
 		)
 
+	def queue_if_paid(self):
+		"""An order linked to an already paid Sales Order skips the wait: Ordered → Queued at once
+		(orders linked before payment are queued by the payment, pipelines/payment.py)."""
+		if self.status != pipeline.ORDERED or not self.sales_order:
+			return
+		before = None if self.is_new() else self.get_doc_before_save()
+		if before and before.sales_order == self.sales_order:
+			return
+		from crm_order_extension.pipelines.payment import is_paid
+
+		if is_paid(self.sales_order):
+			pipeline.check_transition(pipeline.ORDERED, pipeline.QUEUED, roles=(), doctype=self.doctype)
+			self.status = pipeline.QUEUED
+			self.log_move(pipeline.ORDERED, pipeline.QUEUED)
+
 	def on_update(self):
 		before = self.get_doc_before_save()
+		became = self.status if (not before or before.status != self.status) else None
+		if became == pipeline.REFUNDED and self.sales_order:
+			from crm_order_extension.pipelines.commission import reverse_for_order
+
+			reverse_for_order(self.sales_order, _("{0} {1} refunded").format(_(self.doctype), self.name))
 		if (
 			self.doctype == pipeline.FORMATION_ORDER
 			and self.status == pipeline.DELIVERED

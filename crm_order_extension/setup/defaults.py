@@ -41,4 +41,62 @@ def pipeline_roles():
 			)
 
 
-STEPS = [settings_defaults, sla_configuration, pipeline_roles]
+# Read access the pipeline roles need on other apps' DocTypes: (doctype, role).
+ROLE_READ_ACCESS = (("Customer", "Operations"), ("Customer", "Support"))
+
+
+def _seeded() -> set[str]:
+	value = frappe.db.get_single_value(SETTINGS, "seeded_defaults") or ""
+	return {key for key in value.split() if key}
+
+
+def run_once(key: str, seed) -> None:
+	"""Run `seed` on the first install only: an admin who later deletes or edits what it made
+	(a commission rule, a role permission) keeps that change through every migrate."""
+	done = _seeded()
+	if key in done:
+		return
+	seed()
+	frappe.db.set_single_value(
+		SETTINGS, "seeded_defaults", "\n".join(sorted(done | {key})), update_modified=False
+	)
+
+
+def _commission_rules():
+	from crm_order_extension.core.commission import DEFAULT_RULES
+
+	settings = frappe.get_single(SETTINGS)
+	if settings.commission_rules:
+		return
+	for rule in DEFAULT_RULES:
+		settings.append("commission_rules", rule)
+	settings.flags.ignore_permissions = True
+	settings.save()
+
+
+def _role_read_access():
+	from frappe.permissions import add_permission
+
+	for doctype, role in ROLE_READ_ACCESS:
+		# add_permission copies the standard rules to Custom DocPerm first, so nothing is lost,
+		# and leaves an existing rule for the role alone.
+		add_permission(doctype, role, 0, "read")
+
+
+def commission_rules():
+	run_once("commission_rules", _commission_rules)
+
+
+def role_read_access():
+	run_once("role_read_access", _role_read_access)
+
+
+def remove_role_read_access():
+	"""Uninstall: drop the read rules this app added (roles themselves stay, users may hold them)."""
+	for doctype, role in ROLE_READ_ACCESS:
+		for name in frappe.get_all("Custom DocPerm", filters={"parent": doctype, "role": role}, pluck="name"):
+			frappe.delete_doc("Custom DocPerm", name, ignore_permissions=True, force=True)
+		frappe.clear_cache(doctype=doctype)
+
+
+STEPS = [settings_defaults, sla_configuration, pipeline_roles, commission_rules, role_read_access]

@@ -29,8 +29,11 @@ def after_migrate():
 
 
 def before_uninstall():
+	from crm_order_extension.setup.defaults import remove_role_read_access
+
 	remove_app_owned_records()
 	remove_scheduled_jobs()
+	remove_role_read_access()
 	from crm_order_extension.sla.setup import disable_for_uninstall
 
 	disable_for_uninstall()

@@ -255,3 +255,72 @@ def ensure_outgoing_email_account() -> None:
 				"no_smtp_authentication": 1,
 			}
 		).insert(ignore_permissions=True)
+
+
+SERVICE_ITEM = "COE-FORMATION-SERVICE"
+
+
+def ensure_service_item(code: str = SERVICE_ITEM) -> str:
+	"""A non-stock item, as formation and compliance services are sold."""
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": "Company Formation",
+				"item_group": "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"include_item_in_manufacturing": 0,
+				"standard_rate": 299,
+			}
+		).insert(ignore_permissions=True)
+	return code
+
+
+def make_service_order(
+	customer: str, order_type: str = "formation", referral_code: str | None = None, **kwargs
+):
+	return make_sales_order(
+		customer,
+		[(ensure_service_item(), 1, kwargs.pop("rate", 299))],
+		custom_order_type=order_type,
+		custom_referral_code=referral_code,
+		**kwargs,
+	)
+
+
+def invoice_order(sales_order) -> "frappe.model.document.Document":
+	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+	invoice = make_sales_invoice(sales_order.name)
+	invoice.insert(ignore_permissions=True)
+	invoice.submit()
+	return invoice
+
+
+def pay_invoice(invoice, amount: float | None = None):
+	"""A submitted Payment Entry settling `invoice` (in part when `amount` is given)."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	payment = get_payment_entry("Sales Invoice", invoice.name)
+	payment.reference_no = frappe.generate_hash(length=8)
+	payment.reference_date = nowdate()
+	if amount is not None:
+		payment.paid_amount = payment.received_amount = amount
+		payment.references[0].allocated_amount = amount
+	payment.insert(ignore_permissions=True)
+	payment.submit()
+	return payment
+
+
+def make_agent(agent_name: str, user: str | None = None, tier: str = "Standard", **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Agent",
+			"agent_name": agent_name,
+			"user": user,
+			"commission_tier": tier,
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)

@@ -4,6 +4,7 @@ from frappe.tests.utils import FrappeTestCase
 from crm_order_extension.api import pipelines as api
 from crm_order_extension.core import pipeline
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.http_client import api_user, request
 
 FULL_PATH = ["Queued", "Processing", "Review", "Approved", "Ready", "Delivered"]
 
@@ -143,3 +144,94 @@ class TestPipelines(FrappeTestCase):
 			api.advance("Formation Order", order.name, "Approved")
 		self.assertIn(pipeline.REVIEWER_ROLE, str(err.exception))
 		self.assertEqual(api.advance("Formation Order", order.name, "Revision")["status"], "Revision")
+
+
+ALL_PAIRS = [(a, b) for a in pipeline.STATES for b in pipeline.STATES if a != b]
+
+
+class TestEveryTransitionOnEveryPath(FrappeTestCase):
+	"""All 90 ordered pairs of statuses, tried through a form save, the REST API and Data Import,
+	by a user who holds the reviewer role, on orders that have a filing number: exactly the pairs
+	core.pipeline allows succeed, and each success is logged with its user."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.customer = fx.make_customer(f"Matrix Client {frappe.generate_hash(length=5)}")
+		cls.auth = api_user("coe-matrix-reviewer@example.com", ["Operations", "Order Reviewer"])
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def orders_in(self, doctype: str) -> dict[tuple[str, str], str]:
+		"""One order per pair, placed in the pair's first status (set directly: this is setup)."""
+		orders = {}
+		for current, target in ALL_PAIRS:
+			if doctype == "Formation Order":
+				doc = formation_order(customer=self.customer, filing_number="DE-42")
+			else:
+				doc = frappe.get_doc(
+					{"doctype": doctype, "customer": self.customer, "service_type": "FLSA Audit"}
+				).insert(ignore_permissions=True)
+			doc.db_set("status", current, update_modified=False)
+			orders[(current, target)] = doc.name
+		frappe.db.commit()
+		return orders
+
+	def assert_outcomes(self, doctype, orders, user):
+		for (current, target), name in orders.items():
+			legal = target in pipeline.TRANSITIONS[current]
+			doc = frappe.get_doc(doctype, name)
+			self.assertEqual(doc.status, target if legal else current, (doctype, current, target))
+			last = doc.status_log[-1] if doc.status_log else None
+			if legal:
+				self.assertEqual((last.from_status, last.to_status, last.user), (current, target, user))
+			else:
+				self.assertFalse(last and last.to_status == target and last.from_status == current)
+
+	def test_form_save(self):
+		for doctype in ("Formation Order", "Compliance Service"):
+			orders = self.orders_in(doctype)
+			for (_current, target), name in orders.items():
+				doc = frappe.get_doc(doctype, name)
+				doc.status = target
+				try:
+					doc.save()
+				except frappe.ValidationError:
+					pass
+			self.assert_outcomes(doctype, orders, "Administrator")
+
+	def test_rest_api(self):
+		method = "/api/method/crm_order_extension.api.pipelines.advance"
+		for doctype in ("Formation Order", "Compliance Service"):
+			orders = self.orders_in(doctype)
+			for (current, target), name in orders.items():
+				response = request(
+					"POST", method, {"doctype": doctype, "name": name, "to_status": target}, auth=self.auth
+				)
+				legal = target in pipeline.TRANSITIONS[current]
+				self.assertEqual(
+					response.status, 200 if legal else 417, (current, target, response.body[:300])
+				)
+				if not legal:
+					self.assertNotIn("Traceback", response.body)
+					self.assertTrue(any("Cannot move" in m for m in response.messages()), response.body[:300])
+			self.assert_outcomes(doctype, orders, "coe-matrix-reviewer@example.com")
+
+	def test_data_import(self):
+		import csv
+		import os
+		import tempfile
+
+		from frappe.core.doctype.data_import.data_import import import_file
+
+		for doctype in ("Formation Order", "Compliance Service"):
+			orders = self.orders_in(doctype)
+			path = os.path.join(tempfile.mkdtemp(), "statuses.csv")
+			with open(path, "w", newline="") as f:
+				writer = csv.writer(f)
+				writer.writerow(["ID", "Status"])
+				for (_current, target), name in orders.items():
+					writer.writerow([name, target])
+			import_file(doctype, path, "Update")
+			self.assert_outcomes(doctype, orders, "Administrator")

@@ -3,6 +3,18 @@
 
 from frappe.model.document import Document
 
+from crm_order_extension.core import commission
+from crm_order_extension.core.errors import RuleError
+
 
 class CRMOrderExtensionSettings(Document):
-	pass
+	def validate(self):
+		try:
+			commission.check_rules(
+				{"service_type": r.service_type, "tier": r.tier, "amount": r.amount}
+				for r in self.commission_rules
+			)
+		except RuleError as err:
+			from crm_order_extension.pipelines.order import throw_rule
+
+			throw_rule(err)

@@ -1,0 +1,174 @@
+"""Commission Ledger: one entry per paid, referred Sales Order; reversal on refund; eligibility.
+
+The amounts, statuses and dates follow core.commission. The ledger's unique `sales_order` column
+makes "exactly once" hold in the database, also when two payments land at the same moment.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import getdate, nowdate
+
+from crm_order_extension.core import commission, pipeline
+from crm_order_extension.core.errors import RuleError
+from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES, throw_rule
+
+SETTINGS = "CRM Order Extension Settings"
+LEDGER = "Commission Ledger"
+AGENT = "Sales Agent"
+
+# The service type a pipeline order earns when its Sales Order does not say.
+DOCTYPE_SERVICE_TYPE = {
+	pipeline.FORMATION_ORDER: commission.FORMATION,
+	pipeline.COMPLIANCE_SERVICE: commission.COMPLIANCE,
+}
+
+
+def rules() -> list[dict]:
+	return frappe.get_all(
+		"Commission Rule",
+		filters={"parenttype": SETTINGS, "parentfield": "commission_rules"},
+		fields=["service_type", "tier", "amount"],
+		order_by="idx asc",
+	)
+
+
+def refund_window_days() -> int:
+	days = frappe.db.get_single_value(SETTINGS, "refund_window_days")
+	return commission.REFUND_WINDOW_DAYS if days is None else int(days)
+
+
+def pipeline_order_of(sales_order: str) -> dict | None:
+	"""The Formation Order or Compliance Service that fulfils `sales_order`, oldest first."""
+	for doctype in PIPELINE_DOCTYPES:
+		row = frappe.get_all(
+			doctype,
+			filters={"sales_order": sales_order},
+			fields=["name", "referral_code", "status"],
+			order_by="creation asc",
+			limit=1,
+		)
+		if row:
+			return {"doctype": doctype, **row[0]}
+	return None
+
+
+def agent_for_code(code: str | None) -> dict | None:
+	code = commission.normalize_referral_code(code)
+	if not code:
+		return None
+	return frappe.db.get_value(
+		AGENT, {"referral_code": code, "enabled": 1}, ["name", "commission_tier"], as_dict=True
+	)
+
+
+def existing_entry(sales_order: str) -> str | None:
+	return frappe.db.get_value(LEDGER, {"sales_order": sales_order})
+
+
+def create_for_order(sales_order: str, sales_invoice: str | None = None) -> str | None:
+	"""The ledger entry of a paid Sales Order, created on the first call and returned on every later one.
+
+	None when the order has no known referral code or its service type earns nothing.
+	"""
+	if name := existing_entry(sales_order):
+		return name
+	order = frappe.db.get_value(
+		"Sales Order",
+		sales_order,
+		["name", "docstatus", "customer", "custom_order_type", "custom_referral_code"],
+		as_dict=True,
+	)
+	if not order or order.docstatus != 1:
+		return None
+	reference = pipeline_order_of(sales_order)
+	agent = agent_for_code(order.custom_referral_code or (reference or {}).get("referral_code"))
+	if not agent:
+		return None
+	service_type = commission.service_type_for_order_type(order.custom_order_type)
+	if not service_type and reference:
+		service_type = DOCTYPE_SERVICE_TYPE[reference["doctype"]]
+	amount = commission.commission_amount(rules(), service_type, agent.commission_tier)
+	if not service_type or amount <= 0:
+		return None  # a zero entry would only clutter the agent's statements
+
+	entry = frappe.get_doc(
+		{
+			"doctype": LEDGER,
+			"agent": agent.name,
+			"commission_tier": agent.commission_tier,
+			"sales_order": sales_order,
+			"sales_invoice": sales_invoice,
+			"customer": order.customer,
+			"reference_doctype": reference and reference["doctype"],
+			"reference_name": reference and reference["name"],
+			"service_type": service_type,
+			"commission_amount": amount,
+			"status": commission.PENDING,
+		}
+	)
+	savepoint = "coe_commission_entry"
+	frappe.db.savepoint(savepoint)
+	try:
+		entry.insert(ignore_permissions=True)
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		# Another worker created it first (the unique key waited for its commit): keep theirs.
+		frappe.db.rollback(save_point=savepoint)
+		return existing_entry(sales_order)
+	return entry.name
+
+
+def reverse_for_order(sales_order: str, reason: str) -> str | None:
+	"""Apply a refund or cancellation of `sales_order` to its ledger entry (idempotent)."""
+	name = existing_entry(sales_order)
+	if not name:
+		return None
+	entry = frappe.get_doc(LEDGER, name)
+	status, flagged = commission.status_after_refund(entry.status)
+	if status == entry.status and bool(entry.refund_flagged) == flagged:
+		return name
+	entry.status = status
+	entry.refund_flagged = int(flagged)
+	if status == commission.REVERSED:
+		entry.reversed_on = nowdate()
+	entry.remarks = "\n".join(filter(None, [entry.remarks, reason]))
+	entry.flags.ignore_permissions = True
+	entry.save()
+	return name
+
+
+def validate_ledger_entry(entry) -> None:
+	"""Controller rules of Commission Ledger: status flow, paid date, refund window."""
+	before = None if entry.is_new() else entry.get_doc_before_save()
+	today = getdate(nowdate())
+	if entry.is_new():
+		entry.earned_on = entry.earned_on or today
+		entry.eligible_on = commission.eligible_on(getdate(entry.earned_on), refund_window_days())
+	try:
+		commission.check_ledger_transition(before.status if before else None, entry.status, entry.paid_date)
+		if entry.status == commission.ELIGIBLE and before and before.status != commission.ELIGIBLE:
+			commission.check_eligible_date(getdate(entry.eligible_on), today)
+	except RuleError as err:
+		throw_rule(err)
+
+
+def daily_eligibility() -> int:
+	"""Scheduler (daily): Pending entries whose refund window is over become Eligible."""
+	names = frappe.get_all(
+		LEDGER,
+		filters={"status": commission.PENDING, "eligible_on": ("<=", nowdate())},
+		pluck="name",
+	)
+	moved = 0
+	for name in names:
+		savepoint = "coe_commission_eligible"
+		frappe.db.savepoint(savepoint)
+		try:
+			entry = frappe.get_doc(LEDGER, name)
+			entry.status = commission.ELIGIBLE
+			entry.flags.ignore_permissions = True
+			entry.save()
+			moved += 1
+		except Exception:
+			frappe.db.rollback(save_point=savepoint)
+			frappe.log_error(title=_("Commission {0} could not become eligible").format(name))
+	return moved

@@ -1,0 +1,127 @@
+"""Sales Order and Sales Invoice events of service orders.
+
+A paid order (fully invoiced, every invoice settled) moves its pipeline order from Ordered to
+Queued and earns the referring agent's commission; a credit note or cancellation reverses the
+commission. ERPNext's own payment flow must never fail because of this app: each order is
+handled in a savepoint and a failure is logged, not raised.
+"""
+
+import frappe
+from frappe import _
+
+from crm_order_extension.core import commission, pipeline
+from crm_order_extension.pipelines import commission as ledger
+from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
+
+
+def orders_of_invoice(invoice: str) -> list[str]:
+	return frappe.get_all(
+		"Sales Invoice Item",
+		filters={"parent": invoice, "parenttype": "Sales Invoice", "sales_order": ("is", "set")},
+		pluck="sales_order",
+		distinct=True,
+	)
+
+
+def is_paid(sales_order: str) -> bool:
+	order = frappe.db.get_value("Sales Order", sales_order, ["docstatus", "per_billed"], as_dict=True)
+	if not order or order.docstatus != 1:
+		return False
+	invoice, item = frappe.qb.DocType("Sales Invoice"), frappe.qb.DocType("Sales Invoice Item")
+	invoices = (
+		frappe.qb.from_(invoice)
+		.join(item)
+		.on(item.parent == invoice.name)
+		.select(invoice.name, invoice.outstanding_amount)
+		.distinct()
+		.where(
+			(item.sales_order == sales_order)
+			& (item.parenttype == "Sales Invoice")
+			& (invoice.docstatus == 1)
+			& (invoice.is_return == 0)
+		)
+		.run(as_dict=True)
+	)
+	return commission.is_order_paid(order.per_billed, invoices)
+
+
+def queue_pipeline_orders(sales_order: str) -> list[str]:
+	"""Move the order's pipeline documents still in Ordered to Queued, through their controller."""
+	moved = []
+	for doctype in PIPELINE_DOCTYPES:
+		for name in frappe.get_all(
+			doctype, filters={"sales_order": sales_order, "status": pipeline.ORDERED}, pluck="name"
+		):
+			doc = frappe.get_doc(doctype, name)
+			doc.status = pipeline.QUEUED
+			doc.flags.ignore_permissions = True
+			doc.save()
+			moved.append(name)
+	return moved
+
+
+def _guarded(action, sales_order: str, *args):
+	savepoint = "coe_service_order"
+	frappe.db.savepoint(savepoint)
+	try:
+		return action(sales_order, *args)
+	except Exception:
+		frappe.db.rollback(save_point=savepoint)
+		frappe.log_error(title=_("Service order {0}: {1} failed").format(sales_order, action.__name__))
+
+
+def handle_paid_order(sales_order: str, sales_invoice: str | None = None) -> None:
+	order_type = frappe.db.get_value("Sales Order", sales_order, "custom_order_type")
+	if not order_type or not is_paid(sales_order):
+		return
+	_guarded(queue_pipeline_orders, sales_order)
+	_guarded(ledger.create_for_order, sales_order, sales_invoice)
+
+
+def on_sales_invoice_change(doc, method=None):
+	"""Sales Invoice on_change: runs on submit and on every status change, e.g. when a Payment
+	Entry settles it. Each step is idempotent, so repeated calls are harmless."""
+	if doc.docstatus != 1:
+		return
+	if doc.is_return:
+		orders = set(orders_of_invoice(doc.name))
+		if doc.return_against:
+			orders.update(orders_of_invoice(doc.return_against))
+		for sales_order in orders:
+			_guarded(ledger.reverse_for_order, sales_order, _("Credit note {0}").format(doc.name))
+		return
+	if doc.outstanding_amount > 0.005:
+		return
+	for sales_order in orders_of_invoice(doc.name):
+		handle_paid_order(sales_order, doc.name)
+
+
+def on_sales_invoice_cancel(doc, method=None):
+	if doc.is_return:
+		return
+	for sales_order in orders_of_invoice(doc.name):
+		_guarded(ledger.reverse_for_order, sales_order, _("Sales Invoice {0} cancelled").format(doc.name))
+
+
+def on_sales_order_cancel(doc, method=None):
+	_guarded(ledger.reverse_for_order, doc.name, _("Sales Order {0} cancelled").format(doc.name))
+
+
+def validate_sales_order(doc, method=None):
+	"""Normalise the service fields; one Sales Order per external (shop) order."""
+	doc.custom_referral_code = commission.normalize_referral_code(doc.get("custom_referral_code")) or None
+	external_id = (doc.get("custom_external_order_id") or "").strip() or None
+	doc.custom_external_order_id = external_id
+	if not external_id:
+		return
+	other = frappe.db.get_value(
+		"Sales Order", {"custom_external_order_id": external_id, "name": ("!=", doc.name)}, "name"
+	)
+	if other:
+		frappe.throw(
+			_("External order {0} is already imported as Sales Order {1}").format(
+				frappe.bold(external_id), other
+			),
+			frappe.UniqueValidationError,
+			title=_("Duplicate external order"),
+		)
