@@ -21,6 +21,11 @@ after_install = "crm_order_extension.setup.install.after_install"
 after_migrate = "crm_order_extension.setup.install.after_migrate"
 before_uninstall = "crm_order_extension.setup.install.before_uninstall"
 
+# Testing
+# -------
+
+before_tests = "crm_order_extension.setup.install.before_tests"
+
 # Fixtures
 # --------
 # Every record this app owns in other apps' DocTypes is listed here, filtered to this app's

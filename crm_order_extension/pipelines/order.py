@@ -16,6 +16,8 @@ PIPELINE_DOCTYPES = (pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE)
 
 
 def throw_rule(err: RuleError):
+	# A refused move or bad input is the user's to fix: a message, never a traceback.
+	frappe.flags.disable_traceback = True
 	frappe.throw(_(err.template).format(*err.args), frappe.ValidationError, title=_("Not allowed"))
 
 

@@ -91,6 +91,11 @@ def role_read_access():
 	run_once("role_read_access", _role_read_access)
 
 
+def forget_seeds():
+	"""Uninstall takes what the one-time steps made, so a reinstall must run them again."""
+	frappe.db.set_single_value(SETTINGS, "seeded_defaults", None, update_modified=False)
+
+
 def remove_role_read_access():
 	"""Uninstall: drop the read rules this app added (roles themselves stay, users may hold them)."""
 	for doctype, role in ROLE_READ_ACCESS:

@@ -29,11 +29,12 @@ def after_migrate():
 
 
 def before_uninstall():
-	from crm_order_extension.setup.defaults import remove_role_read_access
+	from crm_order_extension.setup.defaults import forget_seeds, remove_role_read_access
 
 	remove_app_owned_records()
 	remove_scheduled_jobs()
 	remove_role_read_access()
+	forget_seeds()
 	from crm_order_extension.sla.setup import disable_for_uninstall
 
 	disable_for_uninstall()
@@ -93,3 +94,14 @@ def remove_app_owned_records():
 	for doctype in touched:
 		frappe.clear_cache(doctype=doctype)
 	frappe.clear_cache()
+
+
+def before_tests():
+	"""`run-tests --app crm_order_extension` runs only this app's before_tests hook; a fresh site has
+	not been through ERPNext's setup wizard (no Customer Groups, Warehouse Types, ...), so run
+	ERPNext's own test setup, which completes it, once."""
+	if frappe.db.a_row_exists("Company"):
+		return
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()

@@ -315,6 +315,9 @@ def pay_invoice(invoice, amount: float | None = None):
 
 
 def make_agent(agent_name: str, user: str | None = None, tier: str = "Standard", **kwargs):
+	"""A Sales Agent; one linked to a (committed, shared) user is reused across runs."""
+	if user and (existing := frappe.db.get_value("Sales Agent", {"user": user})):
+		return frappe.get_doc("Sales Agent", existing)
 	return frappe.get_doc(
 		{
 			"doctype": "Sales Agent",
