@@ -7,6 +7,7 @@ takes minutes); (c) the app's set-based sweep. Also times the business-hours clo
 per-second loop over a 2-day span and the Communication hook's added cost per insert.
 """
 
+import statistics
 import time
 from datetime import datetime, timedelta
 
@@ -17,10 +18,11 @@ from crm_order_extension.core import sla as rules
 from crm_order_extension.core.business_hours import WorkingHours
 from crm_order_extension.orders.history import insert_rows
 from crm_order_extension.sla import sweep
-from crm_order_extension.sla.communication import apply_communication
+from crm_order_extension.sla.communication import on_communication_insert
 
 PREFIX = "COE-BENCH-LEAD-"
 SAMPLE = 2000
+OURS_RUNS = 5
 
 
 def ensure_leads(count: int, now: datetime) -> list[str]:
@@ -155,10 +157,17 @@ def run(leads: int = 100_000):
 	loop_time, _loop = timed(lambda: document_loop(sample, now))
 	loop_estimate = loop_time * total / len(sample)
 
-	ours_time, found = timed(lambda: sweep.sweep_doctype("CRM Lead", now, timedelta(minutes=30)))
-	frappe.db.commit()
+	# Ours runs in milliseconds, so one run is at the mercy of the re-arm's 100k-row write still
+	# being flushed: take the median of several runs, each on freshly re-armed leads.
+	ours_runs = []
+	for _ in range(OURS_RUNS):
+		time.sleep(1)
+		elapsed, found = timed(lambda: sweep.sweep_doctype("CRM Lead", now, timedelta(minutes=30)))
+		frappe.db.commit()
+		ours_runs.append(elapsed)
+		rearm(names, now)
+	ours_time = statistics.median(ours_runs)
 	ours_failed = len(found["breached"])
-	rearm(names, now)
 
 	print(f"leads: {total}, overdue: {naive_failed} (naive) / {ours_failed} (ours)")
 	print(f"(a) naive sweep (select all, set_value + commit per row): {naive_time * 1000:10.1f} ms")
@@ -166,7 +175,10 @@ def run(leads: int = 100_000):
 		f"(b) load every open lead document: {loop_time * 1000:10.1f} ms for {len(sample)} leads, "
 		f"~{loop_estimate:.1f} s extrapolated to {total}"
 	)
-	print(f"(c) crm_order_extension set-based sweep: {ours_time * 1000:10.1f} ms")
+	print(
+		f"(c) crm_order_extension set-based sweep: {ours_time * 1000:10.1f} ms "
+		f"(median of {OURS_RUNS}; best {min(ours_runs) * 1000:.1f} ms)"
+	)
 	print(f"    (a)/(c) = {naive_time / ours_time:.0f}x, (b)/(c) = {loop_estimate / ours_time:.0f}x")
 
 	remove_leads()
@@ -215,13 +227,16 @@ def benchmark_clock() -> float:
 
 
 def benchmark_hook(runs: int = 200) -> float:
-	"""Added cost of the Communication hook: its work for one email, averaged, then rolled back."""
+	"""Added cost of the Communication hook (the doc_events entry point, savepoint included) for one
+	email, alternating customer emails and replies, averaged, then rolled back."""
 	from crm_order_extension.tests import fixtures as fx
 
 	lead = fx.make_lead("Hook", email="coe-hook-bench@example.com")
 	elapsed = 0.0
 	for n in range(runs):
 		comm = frappe._dict(
+			name=f"bench-{n}",
+			communication_type="Communication",
 			reference_doctype="CRM Lead",
 			reference_name=lead.name,
 			sent_or_received="Received" if n % 2 else "Sent",
@@ -229,7 +244,7 @@ def benchmark_hook(runs: int = 200) -> float:
 			creation=now_datetime(),
 		)
 		start = time.perf_counter()
-		apply_communication(comm)
+		on_communication_insert(comm)
 		elapsed += time.perf_counter() - start
 	frappe.db.rollback()
 	per_insert = elapsed * 1000 / runs

@@ -80,20 +80,35 @@ def sla_usable(sla_name: str | None) -> bool:
 	return not info.end_date or get_datetime(info.end_date).date() >= now_datetime().date()
 
 
-def log_cycle(doctype: str, name: str, values: dict) -> None:
-	"""Append a cycle row without loading or saving the parent (CRM's own save would re-run its SLA)."""
-	idx = frappe.db.count(CYCLE_DOCTYPE, {"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD})
+def log_cycle(doctype: str, name: str, values: dict, idx: int | None = None) -> None:
+	"""Append a cycle row without loading or saving the parent (CRM's own save would re-run its SLA).
+	`idx` is the row's position when the caller already knows it."""
+	if idx is None:
+		idx = 1 + frappe.db.count(
+			CYCLE_DOCTYPE, {"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD}
+		)
 	row = frappe.get_doc(
 		{
 			"doctype": CYCLE_DOCTYPE,
 			"parent": name,
 			"parenttype": doctype,
 			"parentfield": CYCLES_FIELD,
-			"idx": idx + 1,
+			"idx": idx,
 			**values,
 		}
 	)
 	row.db_insert()
+
+
+def last_cycle(doctype: str, name: str):
+	"""The newest cycle row; a running cycle is always the newest (starting one supersedes the last)."""
+	return frappe.db.get_value(
+		CYCLE_DOCTYPE,
+		{"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD},
+		["name", "idx", "outcome", "cycle_start", "response_by"],
+		as_dict=True,
+		order_by="idx desc",
+	)
 
 
 def running_cycle(doctype: str, name: str):
@@ -108,8 +123,8 @@ def running_cycle(doctype: str, name: str):
 
 def start_cycle(doctype: str, name: str, sla_name: str, start, trigger: str) -> dict:
 	"""Supersede the running cycle (kept in the log) and start a new one at `start`."""
-	previous = running_cycle(doctype, name)
-	if previous:
+	previous = last_cycle(doctype, name)
+	if previous and previous.outcome == RUNNING:
 		frappe.db.set_value(CYCLE_DOCTYPE, previous.name, "outcome", SUPERSEDED, update_modified=False)
 	cycle = rules.start_cycle(
 		sla_name,
@@ -128,6 +143,7 @@ def start_cycle(doctype: str, name: str, sla_name: str, start, trigger: str) -> 
 			"resolution_by": cycle["resolution_by"],
 			"outcome": RUNNING,
 		},
+		idx=(previous.idx if previous else 0) + 1,
 	)
 	return {
 		"sla": sla_name,
