@@ -160,6 +160,15 @@ class TestEveryTransitionOnEveryPath(FrappeTestCase):
 		cls.customer = fx.make_customer(f"Matrix Client {frappe.generate_hash(length=5)}")
 		cls.auth = api_user("coe-matrix-reviewer@example.com", ["Operations", "Order Reviewer"])
 
+	@classmethod
+	def tearDownClass(cls):
+		# The HTTP and import paths need committed orders; remove them again.
+		for doctype in ("Compliance Calendar", "Formation Order", "Compliance Service"):
+			for name in frappe.get_all(doctype, filters={"customer": cls.customer}, pluck="name"):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
 	def setUp(self):
 		frappe.set_user("Administrator")
 
