@@ -54,6 +54,8 @@ doctype_list_js = {
 	"CRM Lead": "public/js/order_history_list.js",
 	"CRM Deal": "public/js/order_history_list.js",
 	"HD Ticket": "public/js/order_history_list.js",
+	"Formation Order": "public/js/pipeline_order_list.js",
+	"Compliance Service": "public/js/pipeline_order_list.js",
 }
 
 # Document Events
