@@ -152,14 +152,20 @@ def validate_ledger_entry(entry) -> None:
 
 
 def daily_eligibility() -> int:
-	"""Scheduler (daily): Pending entries whose refund window is over become Eligible."""
-	names = frappe.get_all(
+	"""Scheduler (daily): Pending entries whose refund window is over become Eligible, provided the
+	order is still paid (a cancelled Payment Entry leaves the entry Pending until it is paid again)."""
+	from crm_order_extension.pipelines.payment import is_paid
+
+	rows = frappe.get_all(
 		LEDGER,
 		filters={"status": commission.PENDING, "eligible_on": ("<=", nowdate())},
-		pluck="name",
+		fields=["name", "sales_order"],
 	)
 	moved = 0
-	for name in names:
+	for row in rows:
+		name = row.name
+		if not is_paid(row.sales_order):
+			continue
 		savepoint = "coe_commission_eligible"
 		frappe.db.savepoint(savepoint)
 		try:

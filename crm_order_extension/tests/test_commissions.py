@@ -219,6 +219,19 @@ class TestCommissionLedger(CommissionTestCase):
 				("Paid", getdate()),
 			)
 
+	def test_no_eligibility_while_the_payment_is_cancelled(self):
+		so = fx.make_service_order(self.customer, "formation", self.agent.referral_code)
+		invoice = fx.invoice_order(so)
+		fx.pay_invoice(invoice).cancel()
+		[entry] = entries(so.name)
+		with self.freeze_time(f"{add_days(nowdate(), 31)} 10:00:00.123456"):
+			ledger.daily_eligibility()
+			self.assertEqual(frappe.db.get_value("Commission Ledger", entry.name, "status"), "Pending")
+			fx.pay_invoice(frappe.get_doc("Sales Invoice", invoice.name))  # paid again
+			ledger.daily_eligibility()
+		self.assertEqual(frappe.db.get_value("Commission Ledger", entry.name, "status"), "Eligible")
+		self.assertEqual(len(entries(so.name)), 1)
+
 	def test_cancelled_order_reverses_its_commission(self):
 		so = fx.make_service_order(self.customer, "bundle", self.agent.referral_code)
 		invoice = fx.invoice_order(so)
