@@ -23,8 +23,12 @@ def orders_of_invoice(invoice: str) -> list[str]:
 	)
 
 
-def is_paid(sales_order: str) -> bool:
-	order = frappe.db.get_value("Sales Order", sales_order, ["docstatus", "per_billed"], as_dict=True)
+ORDER_FIELDS = ["docstatus", "per_billed", "custom_order_type"]
+
+
+def is_paid(sales_order: str, order: dict | None = None) -> bool:
+	"""`order` is the Sales Order's ORDER_FIELDS when the caller has read them already."""
+	order = order or frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True)
 	if not order or order.docstatus != 1:
 		return False
 	invoice, item = frappe.qb.DocType("Sales Invoice"), frappe.qb.DocType("Sales Invoice Item")
@@ -71,8 +75,8 @@ def _guarded(action, sales_order: str, *args):
 
 
 def handle_paid_order(sales_order: str, sales_invoice: str | None = None) -> None:
-	order_type = frappe.db.get_value("Sales Order", sales_order, "custom_order_type")
-	if not order_type or not is_paid(sales_order):
+	order = frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True)
+	if not order or not order.custom_order_type or not is_paid(sales_order, order):
 		return
 	_guarded(queue_pipeline_orders, sales_order)
 	_guarded(ledger.create_for_order, sales_order, sales_invoice)
