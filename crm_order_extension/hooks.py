@@ -43,6 +43,7 @@ fixtures = [
 # Desk
 # ----
 
+app_include_js = "/assets/crm_order_extension/js/sla_notices.js"
 doctype_js = {
 	"CRM Lead": "public/js/order_history_form.js",
 	"CRM Deal": "public/js/order_history_form.js",
@@ -78,14 +79,27 @@ doc_events = {
 		"on_trash": "crm_order_extension.orders.sync.on_work_order_change",
 	},
 	"Communication": {
-		"after_insert": "crm_order_extension.sla.communication.on_communication_insert",
+		# on_update of the insert: after Frappe's own first-response bookkeeping
+		"on_update": "crm_order_extension.sla.communication.on_communication_insert",
 	},
 	"CRM Lead": {
 		"after_insert": "crm_order_extension.sla.records.on_record_insert",
 		"on_change": "crm_order_extension.sla.records.on_lead_change",
+		# setting the ERPNext Customer needs read access to that customer
+		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
 	},
 	"CRM Deal": {
+		# CRM's Convert to Deal copies every same-named field, tables included
+		"before_insert": "crm_order_extension.sla.records.on_deal_before_insert",
 		"after_insert": "crm_order_extension.sla.records.on_record_insert",
+		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
+	},
+	"HD Ticket": {
+		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
+	},
+	"CRM Order Extension Settings": {
+		# who may read the stored order history rows follows the settings' role list
+		"on_update": "crm_order_extension.orders.permissions.on_settings_update",
 	},
 }
 
@@ -120,4 +134,17 @@ has_permission = {
 	"Sales Agent": "crm_order_extension.pipelines.permissions.has_sales_agent_permission",
 	"Formation Order": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
 	"Compliance Service": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
+}
+
+# Order history access
+# --------------------
+# The app's endpoints answer errors with their message only, also where Frappe refuses the call
+# before the method runs (Guest, wrong HTTP method).
+before_request = ["crm_order_extension.api.utils.quiet_errors"]
+
+# CRM's lead and deal pages load the whole document; these drop the fields above the user's
+# permission level (the order history), as Desk and the REST API do.
+override_whitelisted_methods = {
+	"crm.fcrm.doctype.crm_lead.api.get_lead": "crm_order_extension.api.crm.get_lead",
+	"crm.fcrm.doctype.crm_deal.api.get_deal": "crm_order_extension.api.crm.get_deal",
 }

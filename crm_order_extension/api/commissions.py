@@ -1,37 +1,21 @@
 """Commission payouts from the Commission Ledger list (bulk "Mark as Paid")."""
 
-import json
-
 import frappe
 from frappe import _
-from frappe.utils import getdate
 
-from crm_order_extension.api.utils import check_permitted, client_error, required
+from crm_order_extension.api.utils import JSONValue, check_permitted, date_arg, names_arg
 from crm_order_extension.core import commission
 
 LEDGER = "Commission Ledger"
 
 
-def _names(names) -> list[str]:
-	if isinstance(names, str):
-		try:
-			names = json.loads(names) if names.strip().startswith("[") else [names]
-		except ValueError:
-			client_error(_("Entries must be a list of Commission Ledger names"))
-	if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
-		client_error(_("Select at least one Commission Ledger entry"))
-	return [n.strip() for n in names]
-
-
 @frappe.whitelist(methods=["POST"])
-def mark_paid(names: list[str] | str | None = None, paid_date: str | None = None) -> dict:
-	"""Pay out Eligible entries on `paid_date`; all or nothing, so a payout run is never half-booked."""
-	names = _names(names)
-	paid_date = required(paid_date, _("Paid Date"))
-	try:
-		paid_date = getdate(paid_date)
-	except Exception:
-		client_error(_("Paid Date {0} is not a valid date").format(paid_date))
+def mark_paid(names: JSONValue = None, paid_date: JSONValue = None) -> dict:
+	"""Pay out Eligible entries on `paid_date`; all or nothing, so a payout run is never half-booked.
+
+	`names`: Commission Ledger names (a list, or a JSON array as frappe.call sends it)."""
+	names = names_arg(names, _("Commission Ledger entries"))
+	paid_date = date_arg(paid_date, _("Paid Date"))
 	for name in names:
 		check_permitted(LEDGER, name, "write")
 	total = len(names)

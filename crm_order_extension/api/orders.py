@@ -3,10 +3,21 @@
 import frappe
 from frappe import _
 
-from crm_order_extension.api.utils import check_permitted, client_error, required
+from crm_order_extension.api.utils import (
+	JSONValue,
+	bool_arg,
+	check_permitted,
+	client_error,
+	int_arg,
+	optional,
+	required,
+)
+from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import STAGE_OPTIONS, indicator_color
-from crm_order_extension.orders.customer import TARGETS, get_target
+from crm_order_extension.orders.bulk import request_sync_all
+from crm_order_extension.orders.customer import TARGETS, get_target, load_record, resolve_customer
 from crm_order_extension.orders.history import HISTORY_FIELD, sync_record
+from crm_order_extension.orders.permissions import check_history_access, restricts_customers
 
 MAX_PAGE_LENGTH = 500
 
@@ -22,29 +33,47 @@ def _check_doctype(doctype) -> str:
 	return doctype
 
 
+def _check_sync_access(doctype: str, name: str) -> None:
+	"""Syncing shows the orders of the customer the record resolves to: the caller must be allowed
+	to see them (resolved here only when User Permissions restrict the caller's customers)."""
+	check_history_access()
+	if not restricts_customers():
+		return
+	try:
+		resolution = resolve_customer(load_record(doctype, name))
+	except AmbiguousCustomer as err:
+		# The tie is reported with its candidates: the caller must be allowed to see each.
+		check_history_access(list(err.candidates))
+		return
+	check_history_access([resolution.customer] if resolution.found else [])
+
+
 def _sync(doctype: str, name: str) -> dict:
 	check_permitted(doctype, name)
+	_check_sync_access(doctype, name)
 	return sync_record(doctype, name)
 
 
 @frappe.whitelist(methods=["POST"])
-def fetch_orders(lead_name: str | None = None) -> dict:
-	"""Re-sync and return the order history summary of a CRM Lead."""
+def fetch_orders(lead_name: JSONValue = None) -> dict:
+	"""Re-sync and return the order history summary of a CRM Lead (`lead_name`: its name)."""
 	return _sync("CRM Lead", required(lead_name, _("Lead")))
 
 
 @frappe.whitelist(methods=["POST"])
-def fetch_deal_orders(deal_name: str | None = None) -> dict:
-	"""Re-sync and return the order history summary of a CRM Deal."""
+def fetch_deal_orders(deal_name: JSONValue = None) -> dict:
+	"""Re-sync and return the order history summary of a CRM Deal (`deal_name`: its name)."""
 	return _sync("CRM Deal", required(deal_name, _("Deal")))
 
 
 @frappe.whitelist(methods=["POST"])
-def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | None = None) -> dict:
-	"""Re-sync the order history of an HD Ticket raised by `contact`."""
+def hd_ticket_fetch_orders(contact: JSONValue = None, ticket_name: JSONValue = None) -> dict:
+	"""Re-sync the order history of an HD Ticket (`ticket_name`, a name or number) raised by
+	`contact` (a Contact name)."""
 	ticket_name = required(ticket_name, _("Ticket"))
 	contact = required(contact, _("Contact"))
 	check_permitted("HD Ticket", ticket_name)
+	check_history_access()
 	ticket_contact, raised_by = frappe.db.get_value("HD Ticket", ticket_name, ["contact", "raised_by"])
 	contact_emails = frappe.get_all(
 		"Contact Email", filters={"parenttype": "Contact", "parent": contact}, pluck="email_id"
@@ -54,19 +83,25 @@ def hd_ticket_fetch_orders(contact: str | None = None, ticket_name: str | int | 
 	)
 	if not linked:
 		client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
+	_check_sync_access("HD Ticket", ticket_name)
 	return sync_record("HD Ticket", ticket_name)
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_order_history(
-	doctype: str | None = None, name: str | int | None = None, start: int = 0, page_length: int = 20
+	doctype: JSONValue = None, name: JSONValue = None, start: JSONValue = 0, page_length: JSONValue = 20
 ) -> dict:
-	"""One page of the stored order history (no re-sync), newest order first."""
+	"""One page of the stored order history (no re-sync), newest order first.
+
+	`doctype`: CRM Lead, CRM Deal or HD Ticket; `name`: the record; `start` (0 or more) and
+	`page_length` (1 to 500): whole numbers."""
 	doctype = _check_doctype(doctype)
 	name = required(name, _("Name"))
-	if start < 0 or not 0 < page_length <= MAX_PAGE_LENGTH:
-		client_error(_("start must be 0 or more and page_length between 1 and {0}").format(MAX_PAGE_LENGTH))
+	start = int_arg(start, "start", 0, minimum=0)
+	page_length = int_arg(page_length, "page_length", 20, minimum=1, maximum=MAX_PAGE_LENGTH)
 	check_permitted(doctype, name)
+	# The stored rows are the orders of the customer they were synced from.
+	check_history_access([frappe.db.get_value(doctype, name, "custom_order_customer")])
 	target = get_target(doctype)
 	filters = {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
 	rows = frappe.get_all(
@@ -106,10 +141,10 @@ def get_order_history(
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_order_history_html(
-	doctype: str | None = None, name: str | int | None = None, page_length: int = 100
+	doctype: JSONValue = None, name: JSONValue = None, page_length: JSONValue = 100
 ) -> dict:
 	"""The stored history as an HTML table, for the CRM and Helpdesk form scripts (one renderer
-	for both UIs; every value is escaped by the template)."""
+	for both UIs; every value is escaped by the template). Arguments as for get_order_history."""
 	history = get_order_history(doctype, name, 0, page_length)
 	rows = []
 	for row in history["rows"]:
@@ -157,19 +192,21 @@ def get_order_history_html(
 
 
 @frappe.whitelist(methods=["POST"])
-def enqueue_sync_all(doctype: str | None = None, restart: bool = False) -> dict:
-	"""Re-sync every record of one DocType (or all three) in the background, with progress."""
+def enqueue_sync_all(doctype: JSONValue = None, restart: JSONValue = False) -> dict:
+	"""Re-sync every record of one DocType (or all three) in the background, with progress.
+
+	`restart` (true/false) is accepted for older clients: a queued pass always covers every record
+	(the resumable run is the bench command's)."""
+	doctype = optional(doctype, _("Document type"))
 	doctypes = [_check_doctype(doctype)] if doctype else list(TARGETS)
+	bool_arg(restart, "restart")
 	for dt in doctypes:
-		frappe.has_permission(dt, "write", throw=True)
-	job_id = f"crm_order_extension:sync_all:{doctype or 'all'}"
-	frappe.enqueue(
-		"crm_order_extension.orders.bulk.sync_all_job",
-		queue="long",
-		timeout=4 * 3600,
-		job_id=job_id,
-		deduplicate=True,
-		doctypes=doctypes,
-		restart=bool(restart),
-	)
+		if not frappe.has_permission(dt, "write"):
+			frappe.flags.disable_traceback = True
+			frappe.throw(
+				_("You need write permission on {0} to sync its order history").format(_(dt)),
+				frappe.PermissionError,
+			)
+	check_history_access()
+	job_id = request_sync_all(doctypes)
 	return {"queued": True, "job_id": job_id, "message": _("Order history sync queued")}

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from crm_order_extension.api.utils import check_permitted, client_error, required
+from crm_order_extension.api.utils import JSONValue, check_permitted, client_error, required
 from crm_order_extension.core import pipeline
 from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
 
@@ -18,16 +18,16 @@ def _get(doctype, name, ptype: str):
 
 
 @frappe.whitelist(methods=["GET", "POST"])
-def next_states(doctype: str | None = None, name: str | None = None) -> list[str]:
+def next_states(doctype: JSONValue = None, name: JSONValue = None) -> list[str]:
 	"""The statuses the current user may move this order to."""
 	return list(_get(doctype, name, "read").next_states())
 
 
 @frappe.whitelist(methods=["POST"])
-def advance(doctype: str | None = None, name: str | None = None, to_status: str | None = None) -> dict:
+def advance(doctype: JSONValue = None, name: JSONValue = None, to_status: JSONValue = None) -> dict:
 	"""Move an order to `to_status`; illegal moves are refused with the legal ones named."""
-	doc = _get(doctype, name, "write")
 	to_status = required(to_status, _("Target status"))
+	doc = _get(doctype, name, "write")
 	if to_status not in pipeline.STATES:
 		client_error(_("Unknown status {0}").format(to_status))
 	doc.status = to_status

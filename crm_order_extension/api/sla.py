@@ -5,6 +5,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import get_datetime, now_datetime, today
 
+from crm_order_extension.api.utils import JSONValue
 from crm_order_extension.core import sla as rules
 
 
@@ -15,7 +16,7 @@ def _count(filters: list) -> int:
 
 
 @frappe.whitelist()
-def failed_today(filters: str | None = None) -> dict:
+def failed_today(filters: JSONValue = None) -> dict:
 	"""Leads whose response target passed today without an answer in time."""
 	start = get_datetime(today())
 	value = _count(
@@ -29,7 +30,7 @@ def failed_today(filters: str | None = None) -> dict:
 
 
 @frappe.whitelist()
-def at_risk_now(filters: str | None = None) -> dict:
+def at_risk_now(filters: JSONValue = None) -> dict:
 	"""Leads still waiting whose response target falls within the at-risk margin."""
 	margin = int(frappe.get_cached_doc("CRM Order Extension Settings").at_risk_minutes or 30)
 	now = now_datetime()

@@ -1,7 +1,7 @@
 """Order history sync benchmark: `bench --site SITE crm-orders benchmark [--orders 500 --items 4]`.
 
-Creates (once) a customer with N submitted Sales Orders x M lines and a Work Order per line, then
-times in one run (a) the naive algorithm — one query for the orders, one per order for its lines,
+Creates its own customer with N submitted Sales Orders x M lines and a Work Order per line (plain
+rows, removed again in `finally`; nothing else on the site is touched), then times in one run (a) the naive algorithm — one query for the orders, one per order for its lines,
 one per line for its Work Order, one insert per row — and (b) the app's sync, and prints times,
 the ratio and the SQL queries each issued.
 """
@@ -18,13 +18,13 @@ from crm_order_extension.orders.history import (
 	ORDER_FIELDS,
 	WORK_ORDER_QUERY_FIELDS,
 	fetch_rows,
+	insert_rows,
 	replace_rows,
 	sync_record,
 )
 from crm_order_extension.tests import fixtures as fx
 
 CUSTOMER = "COE Benchmark Customer"
-EMAIL = "coe-benchmark@example.com"
 ITEMS = ("COE-CAKE", "COE-BREAD", "COE-PIE", "COE-TART")
 STAGES = ("PENDING", "APPROVED", "BLOCKED")
 
@@ -45,65 +45,169 @@ def count_queries():
 		frappe.db.sql = original
 
 
-def ensure_data(orders: int, items: int) -> str:
+PREFIX = "COE-BENCH-SO-"
+
+
+def _rows(doctype: str, fields: list[str], rows: list[tuple]) -> None:
+	if rows:
+		insert_rows(doctype, fields, rows)
+
+
+def make_data(orders: int, items: int) -> tuple[str, str]:
+	"""The benchmark's own customer, contact and lead, and N submitted orders x M lines with a Work
+	Order each, as plain rows: the benchmark measures reading them, and plain rows touch no stock
+	figures (Bins), so removing them leaves the site exactly as it was."""
 	fx.ensure_master_data()
-	customer = frappe.db.exists("Customer", {"customer_name": CUSTOMER}) or fx.make_customer(CUSTOMER)
-	if not frappe.db.exists("Contact Email", {"email_id": EMAIL}):
-		fx.make_contact("Bench", EMAIL, customer)
-	existing = frappe.db.count("Sales Order", {"customer": customer, "docstatus": 1})
-	lines = [(ITEMS[i % len(ITEMS)], 1 + i, 10 + i) for i in range(items)]
-	for n in range(existing, orders):
-		so = fx.make_sales_order(customer, lines, transaction_date=add_days(nowdate(), -(n % 365)))
-		for line in so.items:
-			# Work Orders as plain rows: the benchmark measures reading them, not ERPNext's manufacturing.
-			frappe.db.bulk_insert(
-				"Work Order",
-				[
-					"name",
-					"naming_series",
-					"production_item",
-					"item_name",
-					"bom_no",
-					"qty",
-					"company",
-					"sales_order",
-					"sales_order_item",
-					"status",
-					"docstatus",
-					"custom_ops_status",
-					"creation",
-					"modified",
-					"owner",
-					"modified_by",
-				],
-				[
-					[
-						f"MFG-WO-BENCH-{so.name}-{line.idx}",
-						"MFG-WO-.YYYY.-",
-						line.item_code,
-						line.item_name,
-						fx.ensure_bom(line.item_code),
-						line.qty,
-						so.company,
-						so.name,
-						line.name,
-						"Not Started",
-						0,
-						STAGES[line.idx % len(STAGES)],
-						frappe.utils.now(),
-						frappe.utils.now(),
-						"Administrator",
-						"Administrator",
-					]
-				],
+	suffix = frappe.generate_hash(length=6)
+	customer = fx.make_customer(f"{CUSTOMER} {suffix}")
+	email = f"coe-benchmark-{suffix}@example.com"
+	fx.make_contact("Bench", email, customer)
+	now = frappe.utils.now()
+	boms = {code: fx.ensure_bom(code) for code in ITEMS}
+	order_rows, item_rows, work_orders = [], [], []
+	for n in range(orders):
+		so = f"{PREFIX}{suffix}-{n:05d}"
+		date = add_days(nowdate(), -(n % 365))
+		order_rows.append(
+			(
+				so,
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				1,
+				customer,
+				customer,
+				fx.COMPANY,
+				date,
+				add_days(date, 10),
+				"To Deliver and Bill",
+				fx.CURRENCY,
 			)
-		if n % 25 == 24:
-			frappe.db.commit()
-			print(f"  created {n + 1}/{orders} sales orders", flush=True)
+		)
+		for i in range(items):
+			item, line = ITEMS[i % len(ITEMS)], f"{so}-{i + 1}"
+			item_rows.append(
+				(
+					line,
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+					1,
+					so,
+					"Sales Order",
+					"items",
+					i + 1,
+					item,
+					item,
+					1 + i,
+					10 + i,
+					(1 + i) * (10 + i),
+					add_days(date, 10),
+				)
+			)
+			work_orders.append(
+				(
+					f"MFG-WO-BENCH-{so}-{i + 1}",
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+					0,
+					"MFG-WO-.YYYY.-",
+					item,
+					item,
+					boms[item],
+					1 + i,
+					fx.COMPANY,
+					so,
+					line,
+					"Not Started",
+					STAGES[(i + 1) % len(STAGES)],
+				)
+			)
+	common = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+	_rows(
+		"Sales Order",
+		[
+			*common,
+			"customer",
+			"customer_name",
+			"company",
+			"transaction_date",
+			"delivery_date",
+			"status",
+			"currency",
+		],
+		order_rows,
+	)
+	_rows(
+		"Sales Order Item",
+		[
+			*common,
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"item_code",
+			"item_name",
+			"qty",
+			"rate",
+			"amount",
+			"delivery_date",
+		],
+		item_rows,
+	)
+	_rows(
+		"Work Order",
+		[
+			*common,
+			"naming_series",
+			"production_item",
+			"item_name",
+			"bom_no",
+			"qty",
+			"company",
+			"sales_order",
+			"sales_order_item",
+			"status",
+			"custom_ops_status",
+		],
+		work_orders,
+	)
+	lead = fx.make_lead("Bench", email=email).name
 	frappe.db.commit()
-	lead = frappe.db.get_value("CRM Lead", {"email": EMAIL}) or fx.make_lead("Bench", email=EMAIL).name
+	return customer, lead
+
+
+def remove_data(customer: str | None, lead: str | None) -> None:
+	"""Everything make_data made, and nothing else."""
+	frappe.db.rollback()
+	orders = frappe.get_all(
+		"Sales Order", filters={"name": ("like", f"{PREFIX}%"), "customer": customer}, pluck="name"
+	)
+	for start in range(0, len(orders), 1000):
+		chunk = orders[start : start + 1000]
+		frappe.db.delete("Work Order", {"sales_order": ("in", chunk), "name": ("like", "MFG-WO-BENCH-%")})
+		frappe.db.delete("Sales Order Item", {"parent": ("in", chunk), "parenttype": "Sales Order"})
+		frappe.db.delete("Sales Order", {"name": ("in", chunk)})
+	if lead and frappe.db.exists("CRM Lead", lead):
+		frappe.delete_doc("CRM Lead", lead, force=True, ignore_permissions=True, delete_permanently=True)
+	if customer:
+		for contact in frappe.get_all(
+			"Dynamic Link",
+			filters={"link_doctype": "Customer", "link_name": customer, "parenttype": "Contact"},
+			pluck="parent",
+		):
+			frappe.delete_doc(
+				"Contact", contact, force=True, ignore_permissions=True, delete_permanently=True
+			)
+		if frappe.db.exists("Customer", customer):
+			frappe.delete_doc(
+				"Customer", customer, force=True, ignore_permissions=True, delete_permanently=True
+			)
 	frappe.db.commit()
-	return lead
 
 
 def naive_sync(lead: str, customer: str, limit: int) -> int:
@@ -165,8 +269,7 @@ def measure(fn):
 
 def run(orders: int = 500, items: int = 4):
 	print(f"Preparing {orders} submitted Sales Orders x {items} lines with Work Orders ...", flush=True)
-	lead = ensure_data(orders, items)
-	customer = frappe.db.exists("Customer", {"customer_name": CUSTOMER})
+	customer = lead = None
 	previous_limit = frappe.db.get_single_value("CRM Order Extension Settings", "max_orders")
 
 	def history_only(limit):
@@ -175,6 +278,7 @@ def run(orders: int = 500, items: int = 4):
 		return len(rows)
 
 	try:
+		customer, lead = make_data(orders, items)
 		frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", orders)
 		frappe.db.commit()
 		# Warm caches (meta, settings) for every contender alike.
@@ -187,12 +291,14 @@ def run(orders: int = 500, items: int = 4):
 		ours_time, ours_queries, ours_rows = measure(lambda: history_only(orders))
 		frappe.db.rollback()
 		full_time, full_queries, result = measure(lambda: sync_record("CRM Lead", lead, force=True))
-		frappe.db.commit()
+		frappe.db.rollback()
 		small_time, small_queries, _small = measure(lambda: history_only(10))
 		frappe.db.rollback()
 	finally:
+		frappe.db.rollback()
 		frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", previous_limit)
 		frappe.db.commit()
+		remove_data(customer, lead)
 
 	print(f"orders: {result['count']}  history lines: naive {naive_rows}, ours {ours_rows}")
 	print(f"(a) naive baseline          : {naive_time * 1000:9.1f} ms  {naive_queries:6d} SQL queries")

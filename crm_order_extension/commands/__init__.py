@@ -38,18 +38,40 @@ def sync_all(context, doctypes, restart):
 		frappe.destroy()
 
 
+def connect_for_benchmark(context, allow_non_test_site: bool):
+	"""Benchmarks write and remove their own rows; on a production site that is a risk the operator
+	must accept explicitly."""
+	import frappe
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	if not frappe.conf.allow_tests and not allow_non_test_site:
+		frappe.destroy()
+		raise click.ClickException(
+			"this site does not have allow_tests set; benchmarks create and delete rows of their own. "
+			"Use a test site, or pass --allow-non-test-site to run it here anyway."
+		)
+
+
+ALLOW_OPTION = click.option(
+	"--allow-non-test-site",
+	is_flag=True,
+	help="Run on a site without allow_tests (the benchmark still touches only rows it creates).",
+)
+
+
 @crm_orders.command("benchmark")
 @click.option("--orders", default=500, show_default=True, help="Submitted Sales Orders to create")
 @click.option("--items", default=4, show_default=True, help="Lines per Sales Order")
+@ALLOW_OPTION
 @pass_context
-def benchmark(context, orders, items):
-	"""Time order history sync against the naive per-row baseline (creates benchmark data once)."""
+def benchmark(context, orders, items, allow_non_test_site):
+	"""Time order history sync against the naive per-row baseline (on data it makes and removes)."""
 	import frappe
 
 	from crm_order_extension.benchmarks.order_history import run
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
+	connect_for_benchmark(context, allow_non_test_site)
 	try:
 		run(orders=orders, items=items)
 	finally:
@@ -58,15 +80,15 @@ def benchmark(context, orders, items):
 
 @crm_orders.command("benchmark-sla")
 @click.option("--leads", default=100_000, show_default=True, help="Leads with running SLA cycles")
+@ALLOW_OPTION
 @pass_context
-def benchmark_sla(context, leads):
+def benchmark_sla(context, leads, allow_non_test_site):
 	"""Time the 5-minute SLA sweep against naive sweeps, the business-hours clock and the hook."""
 	import frappe
 
 	from crm_order_extension.benchmarks.sla import run
 
-	frappe.init(site=get_site(context))
-	frappe.connect()
+	connect_for_benchmark(context, allow_non_test_site)
 	try:
 		run(leads=leads)
 	finally:

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 
+from crm_order_extension.jobs import request_job, running_inline
 from crm_order_extension.orders.customer import TARGETS
 from crm_order_extension.orders.history import sync_record
 
@@ -14,17 +15,26 @@ def checkpoint_key(doctype: str) -> str:
 	return f"crm_order_extension:sync_all:{doctype}"
 
 
-def sync_all(doctypes: list[str] | None = None, restart: bool = False, publish: bool = True) -> dict:
+def sync_all(
+	doctypes: list[str] | None = None,
+	restart: bool = False,
+	publish: bool = True,
+	commit: bool = True,
+	resumable: bool = True,
+) -> dict:
 	"""Sync every record of `doctypes` (default: lead, deal, ticket) in name order, committing per
-	batch and remembering the last name done, so an interrupted run continues where it stopped."""
+	batch and remembering the last name done, so an interrupted run continues where it stopped.
+
+	`commit=False` keeps the caller's transaction (tests); `resumable=False` neither reads nor
+	writes the checkpoint (a queued pass always covers every record)."""
 	doctypes = doctypes or list(TARGETS)
 	summary = {"synced": 0, "ambiguous": 0, "failed": 0}
 	for doctype in doctypes:
 		if doctype not in TARGETS:
 			frappe.throw(_("Order history is not available for {0}").format(_(doctype)))
-		if restart:
+		if restart and resumable:
 			frappe.cache.delete_value(checkpoint_key(doctype))
-		after = frappe.cache.get_value(checkpoint_key(doctype)) or ""
+		after = (frappe.cache.get_value(checkpoint_key(doctype)) if resumable else None) or ""
 		filters = {"name": (">", after)} if after else {}
 		total = frappe.db.count(doctype, filters)
 		done = 0
@@ -47,20 +57,38 @@ def sync_all(doctypes: list[str] | None = None, restart: bool = False, publish: 
 					)
 			after = names[-1]
 			done += len(names)
-			frappe.db.commit()  # background job / CLI: one transaction per batch keeps progress
-			frappe.cache.set_value(checkpoint_key(doctype), after, expires_in_sec=7 * 24 * 3600)
+			if commit:
+				frappe.db.commit()  # background job / CLI: one transaction per batch keeps progress
+			if resumable:
+				frappe.cache.set_value(checkpoint_key(doctype), after, expires_in_sec=7 * 24 * 3600)
 			if publish:
 				frappe.publish_progress(
 					min(done * 100 / (total or 1), 100),
 					title=_("Syncing order history"),
 					description=_("{0}: {1} of {2}").format(_(doctype), done, total),
 				)
-		frappe.cache.delete_value(checkpoint_key(doctype))
+		if resumable:
+			frappe.cache.delete_value(checkpoint_key(doctype))
 	return summary
 
 
-def sync_all_job(doctypes: list[str] | None = None, restart: bool = False):
-	summary = sync_all(doctypes, restart=restart)
+def request_sync_all(doctypes: list[str]) -> str:
+	"""Queue a full pass after commit. A pass already running may have passed records changed since,
+	so a request made meanwhile queues another pass (crm_order_extension.jobs)."""
+	key = "sync_all:" + ",".join(sorted(doctypes))
+	request_job(
+		"crm_order_extension.orders.bulk.sync_all_job",
+		key=key,
+		queue="long",
+		timeout=4 * 3600,
+		doctypes=doctypes,
+	)
+	return key
+
+
+def sync_all_job(doctypes: list[str] | None = None):
+	"""A queued pass covers every record; the bench command is the resumable path."""
+	summary = sync_all(doctypes, publish=True, commit=not running_inline(), resumable=False)
 	frappe.publish_realtime(
 		"crm_order_extension_sync_all_done",
 		{"doctypes": doctypes or list(TARGETS), **summary},

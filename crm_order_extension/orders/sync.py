@@ -1,11 +1,12 @@
-"""Automatic re-sync: Sales Order and Work Order events enqueue background jobs, deduplicated per
-customer and per record, so Shopify/Etsy imports and manual edits alike keep histories current."""
-
-from collections import defaultdict
+"""Automatic re-sync: Sales Order and Work Order events queue background jobs after commit, one
+per customer and then one per record (crm_order_extension.jobs: a change committed while a job
+runs is followed by another run), so Shopify/Etsy imports and manual edits alike keep histories
+current."""
 
 import frappe
 
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
+from crm_order_extension.jobs import request_job
 from crm_order_extension.orders.customer import records_of_customer
 from crm_order_extension.orders.history import settings, sync_record
 
@@ -19,30 +20,6 @@ WORK_ORDER_TRIGGER_FIELDS = (
 )
 
 
-def _enqueue(method: str, job_id: str, **kwargs):
-	"""Enqueue once per transaction and job id; RQ deduplicates across transactions."""
-	pending = frappe.flags.setdefault("crm_order_extension_jobs", set())
-	if job_id in pending:
-		return
-	pending.add(job_id)
-	# Tests run jobs inline (RQ's synchronous mode) because they never commit.
-	in_test = bool(frappe.flags.in_test)
-	frappe.enqueue(
-		method,
-		queue="short",
-		job_id=job_id,
-		deduplicate=True,
-		enqueue_after_commit=not in_test,
-		is_async=not in_test,
-		**kwargs,
-	)
-	if not in_test:
-		frappe.db.after_commit.add(lambda: pending.discard(job_id))
-		frappe.db.after_rollback.add(lambda: pending.discard(job_id))
-	else:
-		pending.discard(job_id)
-
-
 def auto_sync_enabled() -> bool:
 	return bool(settings().auto_sync)
 
@@ -51,19 +28,17 @@ def schedule_customers(customers) -> None:
 	if not auto_sync_enabled():
 		return
 	for customer in sorted(set(filter(None, customers))):
-		_enqueue(
-			"crm_order_extension.orders.sync.sync_customer",
-			job_id=f"crm_order_extension:customer:{customer}",
-			customer=customer,
+		request_job(
+			"crm_order_extension.orders.sync.sync_customer", key=f"customer:{customer}", customer=customer
 		)
 
 
 def sync_customer(customer: str) -> None:
 	"""Background job: queue a re-sync of every record that may belong to `customer`."""
 	for doctype, name in records_of_customer(customer):
-		_enqueue(
+		request_job(
 			"crm_order_extension.orders.sync.sync_record_job",
-			job_id=f"crm_order_extension:record:{doctype}:{name}",
+			key=f"record:{doctype}:{name}",
 			doctype=doctype,
 			name=name,
 		)

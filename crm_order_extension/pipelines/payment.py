@@ -4,12 +4,17 @@ A paid order (fully invoiced, every invoice settled) moves its pipeline order fr
 Queued and earns the referring agent's commission; a credit note or cancellation reverses the
 commission. ERPNext's own payment flow must never fail because of this app: each order is
 handled in a savepoint and a failure is logged, not raised.
+
+Whether an order is paid is decided in a job after the payment commits: two invoices of one order
+settled at the same moment each see only their own payment inside their transaction, so neither
+would find the order paid. The job locks the Sales Order row and reads committed data.
 """
 
 import frappe
 from frappe import _
 
 from crm_order_extension.core import commission, pipeline
+from crm_order_extension.jobs import request_job
 from crm_order_extension.pipelines import commission as ledger
 from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
 
@@ -74,8 +79,19 @@ def _guarded(action, sales_order: str, *args):
 		frappe.log_error(title=_("Service order {0}: {1} failed").format(sales_order, action.__name__))
 
 
+def request_paid_order_check(sales_order: str, sales_invoice: str | None = None) -> None:
+	request_job(
+		"crm_order_extension.pipelines.payment.handle_paid_order",
+		key=f"paid_order:{sales_order}",
+		sales_order=sales_order,
+		sales_invoice=sales_invoice,
+	)
+
+
 def handle_paid_order(sales_order: str, sales_invoice: str | None = None) -> None:
-	order = frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True)
+	"""Job: queue the pipeline order and create the commission of a paid order, once. The row lock
+	serialises concurrent checks of one order."""
+	order = frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True, for_update=True)
 	if not order or not order.custom_order_type or not is_paid(sales_order, order):
 		return
 	_guarded(queue_pipeline_orders, sales_order)
@@ -97,7 +113,7 @@ def on_sales_invoice_change(doc, method=None):
 	if doc.outstanding_amount > 0.005:
 		return
 	for sales_order in orders_of_invoice(doc.name):
-		handle_paid_order(sales_order, doc.name)
+		request_paid_order_check(sales_order, doc.name)
 
 
 def on_sales_invoice_cancel(doc, method=None):
@@ -108,18 +124,28 @@ def on_sales_invoice_cancel(doc, method=None):
 
 
 def on_sales_order_cancel(doc, method=None):
+	# A cancelled order frees its shop order ID for the amendment.
+	doc.db_set("custom_active_external_order_id", None, update_modified=False)
 	_guarded(ledger.reverse_for_order, doc.name, _("Sales Order {0} cancelled").format(doc.name))
 
 
 def validate_sales_order(doc, method=None):
-	"""Normalise the service fields; one Sales Order per external (shop) order."""
+	"""Normalise the service fields; one Sales Order per external (shop) order among the orders
+	that are not cancelled. The unique `custom_active_external_order_id` column enforces it under
+	concurrent imports; this check only gives the friendlier message first."""
 	doc.custom_referral_code = commission.normalize_referral_code(doc.get("custom_referral_code")) or None
 	external_id = (doc.get("custom_external_order_id") or "").strip() or None
 	doc.custom_external_order_id = external_id
-	if not external_id:
+	doc.custom_active_external_order_id = external_id if doc.docstatus < 2 else None
+	if not external_id or doc.docstatus == 2:
 		return
+	# Two imports at once both pass the check below; the unique column refuses the second, and
+	# its answer must be that message, not a traceback.
+	frappe.flags.disable_traceback = True
 	other = frappe.db.get_value(
-		"Sales Order", {"custom_external_order_id": external_id, "name": ("!=", doc.name)}, "name"
+		"Sales Order",
+		{"custom_active_external_order_id": external_id, "name": ("!=", doc.name), "docstatus": ("<", 2)},
+		"name",
 	)
 	if other:
 		frappe.throw(
@@ -129,3 +155,21 @@ def validate_sales_order(doc, method=None):
 			frappe.UniqueValidationError,
 			title=_("Duplicate external order"),
 		)
+
+
+def backfill_active_external_ids():
+	"""Install/migrate step: orders imported before the active-ID column existed get it (only rows
+	still missing it, so re-running changes nothing)."""
+	if not frappe.db.has_column("Sales Order", "custom_active_external_order_id"):
+		return
+	order = frappe.qb.DocType("Sales Order")
+	(
+		frappe.qb.update(order)
+		.set(order.custom_active_external_order_id, order.custom_external_order_id)
+		.where(
+			order.custom_external_order_id.isnotnull()
+			& order.custom_active_external_order_id.isnull()
+			& (order.docstatus < 2)
+		)
+		.run()
+	)

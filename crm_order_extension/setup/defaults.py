@@ -83,12 +83,31 @@ def _role_read_access():
 		add_permission(doctype, role, 0, "read")
 
 
+def _order_history_roles():
+	from crm_order_extension.core.order_access import DEFAULT_ROLES
+	from crm_order_extension.orders.permissions import ROLES_FIELD, history_roles, sync_field_access
+
+	settings = frappe.get_single(SETTINGS)
+	if not settings.get(ROLES_FIELD):
+		for role in DEFAULT_ROLES:
+			if frappe.db.exists("Role", role):
+				settings.append(ROLES_FIELD, {"role": role})
+		settings.flags.ignore_permissions = True
+		settings.save()
+	# Read access to the stored rows (permission level 1) for the listed roles.
+	sync_field_access(grant=history_roles())
+
+
 def commission_rules():
 	run_once("commission_rules", _commission_rules)
 
 
 def role_read_access():
 	run_once("role_read_access", _role_read_access)
+
+
+def order_history_roles():
+	run_once("order_history_roles", _order_history_roles)
 
 
 def forget_seeds():
@@ -104,4 +123,18 @@ def remove_role_read_access():
 		frappe.clear_cache(doctype=doctype)
 
 
-STEPS = [settings_defaults, sla_configuration, pipeline_roles, commission_rules, role_read_access]
+def external_order_ids():
+	from crm_order_extension.pipelines.payment import backfill_active_external_ids
+
+	backfill_active_external_ids()
+
+
+STEPS = [
+	settings_defaults,
+	sla_configuration,
+	pipeline_roles,
+	commission_rules,
+	role_read_access,
+	external_order_ids,
+	order_history_roles,
+]

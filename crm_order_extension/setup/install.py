@@ -29,11 +29,13 @@ def after_migrate():
 
 
 def before_uninstall():
+	from crm_order_extension.orders.permissions import remove_field_access
 	from crm_order_extension.setup.defaults import forget_seeds, remove_role_read_access
 
 	remove_app_owned_records()
 	remove_scheduled_jobs()
 	remove_role_read_access()
+	remove_field_access()
 	forget_seeds()
 	from crm_order_extension.sla.setup import disable_for_uninstall
 
@@ -99,7 +101,12 @@ def remove_app_owned_records():
 def before_tests():
 	"""`run-tests --app crm_order_extension` runs only this app's before_tests hook; a fresh site has
 	not been through ERPNext's setup wizard (no Customer Groups, Warehouse Types, ...), so run
-	ERPNext's own test setup, which completes it, once."""
+	ERPNext's own test setup, which completes it, once.
+
+	Under tests Frappe sends every queued email at once and commits while doing so (EmailQueue.send
+	-> SendMailContext), which would commit a test's records into the site: emails stay queued
+	(muted) instead, and tests read the Email Queue."""
+	frappe.flags.mute_emails = True
 	if frappe.db.a_row_exists("Company"):
 		return
 	from erpnext.setup.utils import before_tests as erpnext_before_tests

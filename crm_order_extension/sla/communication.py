@@ -1,8 +1,10 @@
 """Communication hook: replies and customer emails move lead/deal status and SLA cycles.
 
-Runs after a Communication is inserted. It never blocks email ingestion: any failure is logged and
-rolled back to a savepoint, and the Communication itself is kept. No commit here: the request or
-the email-pull job commits.
+Runs in the `on_update` of a Communication's insert, after Frappe's own
+`update_parent_document_on_communication`, so the first-response fields written here (measured
+from the cycle's start) are the ones that stay, not Frappe's figure from the lead's creation. It
+never blocks email ingestion: any failure is logged and rolled back to a savepoint, and the
+Communication itself is kept. No commit here: the request or the email-pull job commits.
 """
 
 import frappe
@@ -18,7 +20,8 @@ SAVEPOINT = "crm_order_extension_sla"
 
 def on_communication_insert(doc, method=None):
 	if (
-		doc.communication_type != "Communication"
+		not doc.flags.in_insert
+		or doc.communication_type != "Communication"
 		or doc.reference_doctype not in cycles.SLA_DOCTYPES
 		or not doc.reference_name
 		or doc.sent_or_received not in ("Sent", "Received")
@@ -60,5 +63,27 @@ def apply_communication(doc):
 		if cycles.sla_usable(sla_name):
 			changes.update(cycles.start_cycle(doctype, name, sla_name, at, _("Customer email")))
 	changes = {k: v for k, v in changes.items() if record.get(k) != v or k.startswith("first_")}
+	if doctype == "CRM Lead" and changes.get("status", record.status) != record.status:
+		log_status_change(name, record.status, changes["status"])
 	if changes:
 		frappe.db.set_value(doctype, name, changes)
+
+
+def log_status_change(lead: str, old: str, new: str) -> None:
+	"""Record an automated status move in CRM's status change log, as a save from the UI would
+	(CRM's own helper closes the open row and starts the next), without saving the lead: a full
+	save would re-run CRM's SLA on the fields set here."""
+	from crm.fcrm.doctype.crm_status_change_log.crm_status_change_log import add_status_change_log
+	from frappe.model.naming import set_new_name
+
+	doc = frappe.get_doc("CRM Lead", lead)
+	existing = {row.name for row in doc.status_change_log}
+	doc._doc_before_save = frappe._dict(status=old)
+	doc.status = new
+	add_status_change_log(doc)
+	for row in doc.status_change_log:
+		if row.name not in existing:
+			set_new_name(row)
+			row.db_insert()
+		elif row is doc.status_change_log[-2]:
+			row.db_update()

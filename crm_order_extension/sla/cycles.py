@@ -105,10 +105,19 @@ def last_cycle(doctype: str, name: str):
 	return frappe.db.get_value(
 		CYCLE_DOCTYPE,
 		{"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD},
-		["name", "idx", "outcome", "cycle_start", "response_by"],
+		["name", "idx", "outcome", "cycle_start", "response_by", "responded_on"],
 		as_dict=True,
 		order_by="idx desc",
 	)
+
+
+def unanswered_cycle(doctype: str, name: str):
+	"""The cycle our next reply answers: the newest one, still running or already failed by the
+	sweep, and not answered yet."""
+	cycle = last_cycle(doctype, name)
+	if cycle and cycle.outcome in (RUNNING, rules.FAILED) and not cycle.responded_on:
+		return cycle
+	return None
 
 
 def running_cycle(doctype: str, name: str):
@@ -159,22 +168,24 @@ def start_cycle(doctype: str, name: str, sla_name: str, start, trigger: str) -> 
 
 
 def close_cycle(doctype: str, record, responded_on) -> dict:
-	"""Our reply answers the running cycle: Fulfilled by its deadline, Failed after it."""
-	if record.sla_status not in (rules.FIRST_RESPONSE_DUE, rules.FAILED) or not record.response_by:
+	"""Our reply answers the open cycle, even after the sweep failed it: the reply is recorded with
+	its response time from the cycle's start, and the outcome follows the timestamps (a reply
+	written before the target but pulled in late is Fulfilled)."""
+	if not record.response_by:
 		return {}
-	cycle = running_cycle(doctype, record.name) or frappe._dict(
-		cycle_start=record.sla_creation, response_by=record.response_by
-	)
-	if record.sla_status == rules.FAILED and not cycle.get("name"):
-		return {}  # already failed and closed
+	cycle = unanswered_cycle(doctype, record.name)
+	if not cycle:
+		if record.sla_status != rules.FIRST_RESPONSE_DUE:
+			return {}
+		# A cycle CRM started without a logged row (e.g. before the app was installed).
+		cycle = frappe._dict(cycle_start=record.sla_creation, response_by=record.response_by)
+	start = get_datetime(cycle.cycle_start or record.sla_creation)
+	responded_on = get_datetime(responded_on)
+	if responded_on < start:
+		return {}  # written before the customer's email that opened this cycle
 	hours = working_hours(record.sla) if record.sla else WorkingHours.always()
 	closed = rules.close_cycle(
-		{
-			"start": get_datetime(cycle.cycle_start or record.sla_creation),
-			"response_by": get_datetime(cycle.response_by),
-		},
-		get_datetime(responded_on),
-		hours,
+		{"start": start, "response_by": get_datetime(cycle.response_by)}, responded_on, hours
 	)
 	if cycle.get("name"):
 		frappe.db.set_value(

@@ -22,11 +22,43 @@ def _guarded(fn, doc):
 		frappe.log_error(title=_("SLA bookkeeping failed for {0} {1}").format(_(doc.doctype), doc.name))
 
 
+# What CRM's Convert to Deal copies from the lead but belongs to the lead: its cycle log and SLA
+# state (the deal gets one carried cycle) and its order history (the deal resolves its own).
+# custom_erpnext_customer, an explicit choice of customer, is meant to carry over.
+LEAD_ONLY_FIELDS = {
+	"custom_sla_cycles": [],
+	"custom_resolution_by": None,
+	"custom_resolution_status": None,
+	"custom_sla_at_risk_notified": 0,
+	"custom_sla_sweep_token": None,
+	"custom_order_history": [],
+	"custom_order_history_hash": None,
+	"custom_orders_synced_on": None,
+	"custom_order_customer": None,
+	"custom_order_match_level": None,
+	"custom_order_sync_message": None,
+}
+
+
+def on_deal_before_insert(doc, method=None):
+	if doc.get("lead"):
+		for fieldname, empty in LEAD_ONLY_FIELDS.items():
+			doc.set(fieldname, empty)
+
+
 def on_record_insert(doc, method=None):
 	if doc.doctype == "CRM Deal" and doc.get("lead"):
 		_guarded(carry_over_from_lead, doc)
+		_guarded(sync_order_history, doc)
 	else:
 		_guarded(log_initial_cycle, doc)
+
+
+def sync_order_history(deal):
+	"""A converted deal shows its customer's orders at once, resolved for the deal itself."""
+	from crm_order_extension.orders.history import sync_record
+
+	sync_record(deal.doctype, deal.name)
 
 
 def on_lead_change(doc, method=None):

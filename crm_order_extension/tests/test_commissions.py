@@ -6,6 +6,7 @@ from crm_order_extension.api import pipelines as pipeline_api
 from crm_order_extension.pipelines import commission as ledger
 from crm_order_extension.pipelines import payment
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
 from crm_order_extension.tests.concurrency import run_concurrently
 from crm_order_extension.tests.http_client import api_user, request
 from crm_order_extension.tests.test_pipelines import formation_order
@@ -52,6 +53,31 @@ class CommissionTestCase(FrappeTestCase):
 		cls.customer = fx.make_customer(f"Formation Client {frappe.generate_hash(length=5)}")
 		cls.agent = fx.make_agent("Alice Referrer")
 		cls.premium = fx.make_agent("Paula Premium", tier="Premium")
+
+	@classmethod
+	def tearDownClass(cls):
+		"""Concurrency and HTTP tests commit: remove the class's orders, agents and users again."""
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		delete_customers([cls.customer])
+		delete_records(
+			[
+				("Sales Agent", agent.name)
+				for agent in cls.agents()
+				if frappe.db.exists("Sales Agent", agent.name)
+			]
+		)
+		delete_users(getattr(cls, "USERS", ()))
+		frappe.db.commit()
+		super().tearDownClass()
+
+	@classmethod
+	def agents(cls):
+		return [
+			a
+			for a in (cls.agent, cls.premium, getattr(cls, "agent_a", None), getattr(cls, "agent_b", None))
+			if a
+		]
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -272,6 +298,8 @@ class TestServiceOrderFields(CommissionTestCase):
 
 class TestAgentIsolation(CommissionTestCase):
 	"""Over real HTTP requests: an agent reads its own rows and referred orders, nothing else."""
+
+	USERS = ("coe-agent-a@example.com", "coe-agent-b@example.com", "coe-ops-reader@example.com")
 
 	@classmethod
 	def setUpClass(cls):

@@ -84,7 +84,13 @@ class TestInstall(FrappeTestCase):
 		self.assertEqual(frappe.db.get_single_value("CRM Order Extension Settings", "max_orders"), 7)
 
 	def test_uninstall_then_reinstall(self):
+		"""Removing and re-adding custom fields is DDL, which commits: the test puts everything
+		back and commits that too, so the site keeps its scheduled jobs, fields and settings."""
 		self.assertTrue(install.app_owned_records())
+		jobs = sorted(
+			frappe.get_all("Scheduled Job Type", filters={"method": ("like", f"{APP}.%")}, pluck="method")
+		)
+		lead = None
 		try:
 			install.before_uninstall()
 			self.assertEqual(install.app_owned_records(), [])
@@ -101,9 +107,18 @@ class TestInstall(FrappeTestCase):
 			lead.insert(ignore_permissions=True)
 			self.assertTrue(frappe.db.exists("CRM Lead", lead.name))
 		finally:
+			if lead:
+				frappe.delete_doc("CRM Lead", lead.name, force=True, ignore_permissions=True)
 			install.after_install()
 			migrate_app_hooks()
 			frappe.clear_cache()
+			frappe.db.commit()
+		self.assertEqual(
+			sorted(
+				frappe.get_all("Scheduled Job Type", filters={"method": ("like", f"{APP}.%")}, pluck="method")
+			),
+			jobs,
+		)
 		self.assertTrue(frappe.get_meta("CRM Lead").has_field("custom_order_history"))
 		self.assertTrue(frappe.get_meta("HD Ticket").has_field("custom_order_history"))
 		self.assertEqual(

@@ -7,6 +7,7 @@ from crm_order_extension.exceptions import InvalidArgumentError
 from crm_order_extension.orders import bulk
 from crm_order_extension.orders.history import sync_record
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.cleanup import delete_customers
 from crm_order_extension.tests.concurrency import run_concurrently
 
 
@@ -23,6 +24,17 @@ class OrderHistoryTestCase(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		fx.ensure_master_data()
+		cls.customers = []
+
+	@classmethod
+	def tearDownClass(cls):
+		"""Tests that need other connections commit: remove their customers' records again (what
+		was not committed is gone with the rollback already)."""
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		delete_customers(cls.customers)
+		frappe.db.commit()
+		super().tearDownClass()
 
 	def setUp(self):
 		# Tests share one transaction per class: reset what earlier tests may have switched.
@@ -30,6 +42,7 @@ class OrderHistoryTestCase(FrappeTestCase):
 
 	def customer_with_contact(self, email: str | None = None):
 		customer = fx.make_customer(unique("Baker"))
+		self.customers.append(customer)
 		email = email or f"{frappe.generate_hash(length=8)}@example.com"
 		contact = fx.make_contact("Pat", email, customer)
 		return customer, contact, email

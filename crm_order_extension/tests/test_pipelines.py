@@ -4,6 +4,7 @@ from frappe.tests.utils import FrappeTestCase
 from crm_order_extension.api import pipelines as api
 from crm_order_extension.core import pipeline
 from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
 from crm_order_extension.tests.http_client import api_user, request
 
 FULL_PATH = ["Queued", "Processing", "Review", "Approved", "Ready", "Delivered"]
@@ -159,13 +160,15 @@ class TestEveryTransitionOnEveryPath(FrappeTestCase):
 		super().setUpClass()
 		cls.customer = fx.make_customer(f"Matrix Client {frappe.generate_hash(length=5)}")
 		cls.auth = api_user("coe-matrix-reviewer@example.com", ["Operations", "Order Reviewer"])
+		cls.imports = []
 
 	@classmethod
 	def tearDownClass(cls):
 		# The HTTP and import paths need committed orders; remove them again.
-		for doctype in ("Compliance Calendar", "Formation Order", "Compliance Service"):
-			for name in frappe.get_all(doctype, filters={"customer": cls.customer}, pluck="name"):
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.rollback()
+		delete_records(cls.imports)
+		delete_customers([cls.customer])
+		delete_users(["coe-matrix-reviewer@example.com"])
 		frappe.db.commit()
 		super().tearDownClass()
 
@@ -248,6 +251,7 @@ class TestEveryTransitionOnEveryPath(FrappeTestCase):
 					"import_file": file.file_url,
 				}
 			).insert(ignore_permissions=True)
+			self.imports += [("File", file.name), ("Data Import", data_import.name)]
 			frappe.db.commit()
 			data_import.start_import()  # runs at once under tests, as an RQ job otherwise
 			self.assertEqual(

@@ -8,7 +8,6 @@ from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles, sweep
 from crm_order_extension.sla.setup import DEAL_SLA
 from crm_order_extension.tests import fixtures as fx
-from crm_order_extension.tests.concurrency import run_concurrently
 
 START = "2026-03-02 10:00:00"
 
@@ -229,26 +228,6 @@ class TestSweep(SLATestCase):
 		communication(lead.name, "Received", "2026-03-02 10:00:00")  # a new cycle may warn again
 		third = sweep.sweep_doctype("CRM Lead", get_datetime("2026-03-02 11:45:00"), timedelta(minutes=30))
 		self.assertIn(lead.name, {r.name for r in third["at_risk"]})
-
-	def test_two_concurrent_sweeps_announce_each_breach_once(self):
-		owner = "coe-sla-owner@example.com"
-		if not frappe.db.exists("User", owner):
-			frappe.get_doc(
-				{"doctype": "User", "email": owner, "first_name": "Owner", "send_welcome_email": 0}
-			).insert(ignore_permissions=True)
-		leads = [self.new_lead("2026-03-02 06:00:00", lead_owner=owner).name for _ in range(3)]
-		frappe.db.commit()
-		errors = run_concurrently(lambda: sweep.sweep(now=get_datetime("2026-03-02 12:00:00")), workers=2)
-		self.assertEqual(errors, [])
-		frappe.db.commit()
-		for lead in leads:
-			self.assertEqual(state(lead).sla_status, "Failed")
-			notes = frappe.get_all(
-				"Notification Log",
-				filters={"document_type": "CRM Lead", "document_name": lead, "for_user": owner},
-				pluck="subject",
-			)
-			self.assertEqual(len([n for n in notes if n.startswith("SLA failed")]), 1, notes)
 
 
 class TestDealCarryOver(SLATestCase):

@@ -47,6 +47,26 @@ frappe.provide("crm_order_extension.order_history");
 		};
 	};
 
+	// The stored rows are at permission level 1 (the roles in the settings). Users who may see
+	// histories otherwise (Sales Order readers) get them rendered by the server instead; the
+	// server answers everyone else with a 403 and its message, which frappe.call shows.
+	ns.rows_readable = (frm) =>
+		frappe.session.user === "Administrator" || frappe.perm.has_perm(frm.doctype, 1, "read");
+
+	ns.show = (frm) => {
+		frappe
+			.call({ method: API + "get_order_history_html", args: { doctype: frm.doctype, name: frm.doc.name } })
+			.then((r) => {
+				const dialog = new frappe.ui.Dialog({
+					title: __("Order History"),
+					size: "extra-large",
+					fields: [{ fieldtype: "HTML", fieldname: "history" }],
+				});
+				dialog.fields_dict.history.$wrapper.html(r.message.html);
+				dialog.show();
+			});
+	};
+
 	ns.fetch = (frm) => {
 		if (frm.doctype === "HD Ticket" && !frm.doc.contact) {
 			frappe.show_alert({ message: __("This ticket has no contact"), indicator: "red" });
@@ -64,7 +84,8 @@ frappe.provide("crm_order_extension.order_history");
 					{ message: result.message, indicator: result.success ? "green" : "red" },
 					result.success ? 5 : 10
 				);
-				frm.reload_doc();
+				if (ns.rows_readable(frm)) frm.reload_doc();
+				else ns.show(frm);
 			});
 	};
 
@@ -85,6 +106,9 @@ frappe.provide("crm_order_extension.order_history");
 			ns.setup_formatters(frm);
 			if (frm.is_new()) return;
 			frm.add_custom_button(__("Fetch Order History"), () => ns.fetch(frm), __("Actions"));
+			if (!ns.rows_readable(frm)) {
+				frm.add_custom_button(__("Show Order History"), () => ns.show(frm), __("Actions"));
+			}
 		},
 	};
 	Object.keys(CHILD).forEach((doctype) => frappe.ui.form.on(doctype, events));

@@ -1,0 +1,28 @@
+"""State shared by the runner and the e2e test modules: where the site is, the harness, the users'
+clients, and every record the run created (removed at the end)."""
+
+from crm_order_extension.tests.e2e.client import Client
+
+_state: dict = {"records": []}
+
+
+def setup(base_url: str, site: str, harness) -> None:
+	_state.update(base_url=base_url, site=site, harness=harness)
+
+
+def harness():
+	return _state["harness"]
+
+
+def registry() -> list:
+	return _state["records"]
+
+
+def client(user: str | None = None) -> Client:
+	"""A client acting as one of the run's users (harness.USERS), or as Guest."""
+	auth = _state["harness"].users[user] if user else None
+	return Client(_state["base_url"], _state["site"], auth=auth, registry=_state["records"])
+
+
+def run_id() -> str:
+	return _state["harness"].run_id

@@ -1,0 +1,86 @@
+"""Business records made over REST, as the run's admin user would in Desk or an import would."""
+
+from datetime import date, timedelta
+
+from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.e2e import context
+from crm_order_extension.tests.e2e.harness import RUN_DOMAIN
+
+
+def unique(label: str) -> str:
+	import os
+
+	return f"{label} {context.run_id()}-{os.urandom(2).hex()}"
+
+
+def email(label: str) -> str:
+	import os
+
+	return f"{label}-{context.run_id()}-{os.urandom(2).hex()}@{RUN_DOMAIN}"
+
+
+def customer(api, name: str | None = None) -> str:
+	return api.insert(
+		{
+			"doctype": "Customer",
+			"customer_name": name or unique("E2E Customer"),
+			"customer_group": "All Customer Groups",
+			"territory": "All Territories",
+		}
+	)["name"]
+
+
+def contact(api, address: str, customer_name: str) -> str:
+	return api.insert(
+		{
+			"doctype": "Contact",
+			"first_name": "E2E Buyer",
+			"email_ids": [{"email_id": address, "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer_name}],
+		}
+	)["name"]
+
+
+def sales_order(api, customer_name: str, lines, submit: bool = True, **fields) -> dict:
+	today = date.today()
+	delivery = str(today + timedelta(days=10))
+	store = f"Stores - {fx.COMPANY_ABBR}"
+	doc = api.insert(
+		{
+			"doctype": "Sales Order",
+			"customer": customer_name,
+			"company": fx.COMPANY,
+			"currency": fx.CURRENCY,
+			"conversion_rate": 1,
+			"selling_price_list": "Standard Selling",
+			"transaction_date": str(today),
+			"delivery_date": delivery,
+			"set_warehouse": store,
+			"items": [
+				{"item_code": item, "qty": qty, "rate": rate, "delivery_date": delivery, "warehouse": store}
+				for item, qty, rate in lines
+			],
+			**fields,
+		}
+	)
+	return api.submit("Sales Order", doc["name"]) if submit else doc
+
+
+def work_order(api, so: dict, item_code: str, qty: float = 1) -> dict:
+	line = next(i for i in so["items"] if i["item_code"] == item_code)
+	bom = api.get_list("BOM", filters={"item": item_code, "is_default": 1, "docstatus": 1})[0]["name"]
+	doc = api.insert(
+		{
+			"doctype": "Work Order",
+			"production_item": item_code,
+			"bom_no": bom,
+			"qty": qty,
+			"company": so["company"],
+			"sales_order": so["name"],
+			"sales_order_item": line["name"],
+			"wip_warehouse": f"Work In Progress - {fx.COMPANY_ABBR}",
+			"fg_warehouse": f"Finished Goods - {fx.COMPANY_ABBR}",
+			"planned_start_date": f"{so['transaction_date']} 08:00:00",
+		}
+	)
+	return api.submit("Work Order", doc["name"])

@@ -1,0 +1,84 @@
+"""Order history on the live runtime: real worker jobs after Sales Order / Work Order changes."""
+
+import time
+import unittest
+
+from crm_order_extension.tests.e2e import context, data
+from crm_order_extension.tests.e2e.client import wait_until
+
+API = "crm_order_extension.api.orders."
+
+
+def history(api, doctype: str, name) -> dict:
+	return api.call(API + "get_order_history", http="GET", doctype=doctype, name=name, page_length=50)
+
+
+class TestOrderHistoryFollowsTheOrders(unittest.TestCase):
+	@classmethod
+	def setUpClass(cls):
+		cls.admin = context.client("admin")
+		cls.sales = context.client("sales")
+		cls.customer = data.customer(cls.admin)
+		cls.buyer = data.email("buyer")
+		cls.contact = data.contact(cls.admin, cls.buyer, cls.customer)
+		cls.lead = cls.sales.insert({"doctype": "CRM Lead", "first_name": "E2E Buyer", "email": cls.buyer})[
+			"name"
+		]
+		cls.ticket = cls.admin.insert(
+			{
+				"doctype": "HD Ticket",
+				"subject": "Where is my cake?",
+				"description": "Please check my orders",
+				"raised_by": cls.buyer,
+				"contact": cls.contact,
+			}
+		)["name"]
+
+	def lines(self, doctype: str, name) -> list[dict]:
+		return history(self.admin, doctype, name)["rows"]
+
+	def test_opening_a_record_never_syncs(self):
+		lead = self.sales.insert({"doctype": "CRM Lead", "first_name": "E2E Reader", "email": self.buyer})[
+			"name"
+		]
+		self.sales.get_doc("CRM Lead", lead)
+		opened = history(self.sales, "CRM Lead", lead)
+		self.assertEqual((opened["total"], opened["synced_on"]), (0, None))
+
+	def test_order_stage_change_and_cancellation_reach_lead_and_ticket(self):
+		so = data.sales_order(self.admin, self.customer, [("COE-CAKE", 2, 5)])
+		for doctype, name in (("CRM Lead", self.lead), ("HD Ticket", self.ticket)):
+			rows = wait_until(
+				lambda d=doctype, n=name: self.lines(d, n), message=f"{doctype} {name} history after submit"
+			)
+			self.assertEqual([r["sales_order"] for r in rows], [so["name"]])
+
+		work_order = data.work_order(self.admin, so, "COE-CAKE", qty=2)
+		wait_until(
+			lambda: [
+				r for r in self.lines("CRM Lead", self.lead) if r.get("work_order") == work_order["name"]
+			],
+			message="work order in the history",
+		)
+		self.admin.update("Work Order", work_order["name"], {"custom_qa_status": "APPROVED"})
+		wait_until(
+			lambda: [r for r in self.lines("HD Ticket", self.ticket) if r.get("qa_status") == "APPROVED"],
+			message="QA stage in the ticket's history",
+		)
+
+		# Two changes a second apart: the job of the first may run while the second commits.
+		self.admin.cancel("Work Order", work_order["name"])
+		time.sleep(1)
+		self.admin.cancel("Sales Order", so["name"])
+		for doctype, name in (("CRM Lead", self.lead), ("HD Ticket", self.ticket)):
+			wait_until(
+				lambda d=doctype, n=name: history(self.admin, d, n)["total"] == 0,
+				message=f"cancelled order gone from {doctype} {name}",
+			)
+		time.sleep(3)  # and it stays gone once the queue has drained
+		self.assertEqual(history(self.admin, "CRM Lead", self.lead)["total"], 0)
+
+	def test_fetch_on_demand(self):
+		result = self.sales.call(API + "fetch_orders", lead_name=self.lead)
+		self.assertTrue(result["success"], result)
+		self.assertEqual(result["customer"], self.customer)
