@@ -9,12 +9,9 @@ so nothing is created; the only committed records are the probe user and, when A
 none, its API key, both removed again in tearDownClass.
 """
 
-import importlib
-import inspect
 import json
-import pkgutil
 import threading
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -22,28 +19,11 @@ from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password, remove_encrypted_password, set_encrypted_password
 from werkzeug.test import Client
 
+from crm_order_extension.tests import probe
 from crm_order_extension.tests.cleanup import delete_users
 from crm_order_extension.tests.http_client import Response, api_user, request
 
 APP = "crm_order_extension"
-HUGE = "x" * 100_000
-# Sent as strings (form body and, where GET is allowed, the query string) ...
-MALFORMED = ("abc", "[]", "-1", "{")
-# ... and as JSON values where a name, a number or a flag is expected.
-WRONG_TYPES = ([], ["a", "b"], {"name": "x"}, 1.5, True)
-
-
-def app_whitelisted_methods() -> dict[str, object]:
-	"""Dotted path -> function, for every whitelisted function of the app."""
-	package = importlib.import_module(APP)
-	for module in pkgutil.walk_packages(package.__path__, APP + "."):
-		if not module.name.startswith(f"{APP}.tests"):
-			importlib.import_module(module.name)
-	return {
-		f"{fn.__module__}.{fn.__name__}": fn
-		for fn in frappe.whitelisted
-		if getattr(fn, "__module__", "").startswith(APP + ".")
-	}
 
 
 def json_request(path: str, payload: dict, auth: tuple[str, str] | None) -> Response:
@@ -74,7 +54,7 @@ class TestWhitelistedMethodsProbe(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.started = now_datetime()
-		cls.methods = app_whitelisted_methods()
+		cls.methods = probe.app_whitelisted_methods()
 		cls.roleless = api_user(cls.ROLELESS, [])
 		cls.admin = cls.admin_token()
 		frappe.db.commit()
@@ -103,52 +83,17 @@ class TestWhitelistedMethodsProbe(FrappeTestCase):
 		super().tearDownClass()
 
 	def probes(self, path: str, fn):
-		"""(description, sender) for each probe of one method."""
-		params = [
-			p.name
-			for p in inspect.signature(fn).parameters.values()
-			if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-		]
-		allowed = frappe.allowed_http_methods_for_whitelisted_func.get(fn) or ["GET", "POST"]
-		acts = "GET" not in allowed  # POST-only methods may change data
+		"""(description, sender, may_act) for each probe of one method."""
 		url = "/api/method/" + path
-
-		def form(data):
-			return lambda auth: request("POST", url, data, auth=auth)
-
-		def query(data):
-			return lambda auth: request(
-				"GET", url + "?" + "&".join(f"{k}={quote(v)}" for k, v in data.items()), auth=auth
-			)
-
-		def body(data):
-			return lambda auth: json_request(url, data, auth)
-
-		cases = [("missing", {}, form, acts)] if params else []
-		for value in (*MALFORMED, HUGE):
-			label = "huge" if value is HUGE else f"malformed {value!r}"
-			cases += [(f"{label} {p}", {p: value}, form, False) for p in params]
-			cases.append((f"{label} (all)", dict.fromkeys(params, value), form, False))
-			if "GET" in allowed and value is not HUGE:
-				cases += [(f"{label} {p} (query)", {p: value}, query, False) for p in params]
-		for value in WRONG_TYPES:
-			# `true` is a valid flag (enqueue_sync_all's restart): with the others missing, a call
-			# that may act.
-			cases += [(f"type {value!r} {p}", {p: value}, body, acts and value is True) for p in params]
-			cases.append((f"type {value!r} (all)", dict.fromkeys(params, value), body, False))
-		return [(description, sender(data), may_act) for description, data, sender, may_act in cases]
+		senders = {
+			"form": lambda data: lambda auth: request("POST", url, data, auth=auth),
+			"query": lambda data: lambda auth: request("GET", url + "?" + urlencode(data), auth=auth),
+			"body": lambda data: lambda auth: json_request(url, data, auth),
+		}
+		return [(d, senders[kind](data), may_act) for d, kind, data, may_act in probe.cases(fn)]
 
 	def check(self, response: Response, context) -> None:
-		self.assertLess(response.status, 500, (context, response.body[:500]))
-		self.assertNotIn("Traceback", response.body, context)
-		data = response.json()
-		self.assertNotIn("exc", data, context)
-		if response.status >= 400:
-			messages = response.messages() + ([data["_error_message"]] if data.get("_error_message") else [])
-			self.assertTrue(messages, (context, response.body[:500]))
-			for message in messages:
-				self.assertTrue(message.strip(), context)
-				self.assertNotIn("\n", message.strip(), context)
+		probe.check(self, response.status, response.body, context)
 
 	def test_methods_are_found(self):
 		for path in (

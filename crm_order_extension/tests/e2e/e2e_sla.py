@@ -98,6 +98,25 @@ class SLACase(unittest.TestCase):
 		)
 		return [r["subject"] for r in rows]
 
+	def assert_told_once_in_crm_and_by_email(self, lead: str):
+		"""/crm's notifications panel (what it loads) and one queued email, which Desk's "Send Now"
+		delivers to the run's mail sink."""
+		panel = self.sales.call("crm.api.notifications.get_notifications", http="GET")
+		self.assertEqual(len([n for n in panel if n["reference_name"] == lead]), 1, panel)
+		queued = self.admin.get_list(
+			"Email Queue",
+			filters=[
+				["Email Queue Recipient", "recipient", "=", self.owner],
+				["message", "like", f"%{lead}%"],
+			],
+			fields=["name", "status"],
+		)
+		self.assertEqual(len(queued), 1, queued)
+		sink = context.harness().smtp
+		if sink and queued[0]["status"] == "Not Sent":
+			self.admin.call("frappe.email.doctype.email_queue.email_queue.send_now", name=queued[0]["name"])
+			self.assertTrue([m for m in sink.messages if lead.encode() in m and self.owner.encode() in m])
+
 
 class TestLeadSLAOnTheRuntime(SLACase):
 	def test_reply_customer_email_breach_notice_and_late_reply(self):
@@ -134,10 +153,12 @@ class TestLeadSLAOnTheRuntime(SLACase):
 		)
 		notices = wait_until(lambda: self.notices(self.sales, "CRM Lead", lead), message="breach notice")
 		self.assertEqual(len([n for n in notices if "SLA failed" in n]), 1, notices)
+		self.assert_told_once_in_crm_and_by_email(lead)
 
 		# Another sweep through the Scheduled Job Type announces nothing twice.
 		self.run_sweep_on_worker()
 		self.assertEqual(len([n for n in self.notices(self.sales, "CRM Lead", lead) if "SLA failed" in n]), 1)
+		self.assert_told_once_in_crm_and_by_email(lead)
 
 		# Our late reply is recorded on the failed cycle, measured from the cycle's start.
 		self.reply("CRM Lead", lead, buyer)

@@ -27,7 +27,8 @@ USERS = {
 	],
 	"sales": ["Sales User"],
 	"agent": ["Agent"],
-	"crm_only": ["Sales Rep"],
+	# a desk user with no role of its own: CRM lets every user read leads ("All")
+	"crm_only": [],
 	"sales_agent": ["Sales Agent"],
 }
 

@@ -1,0 +1,66 @@
+"""Who may read a customer's orders, over HTTP as the users themselves (issue 9, item 7)."""
+
+import unittest
+
+from crm_order_extension.tests.e2e import context, data
+
+API = "crm_order_extension.api.orders."
+NOT_PERMITTED = "You are not permitted to see order histories"
+
+
+class TestOrderHistoryPermissions(unittest.TestCase):
+	@classmethod
+	def setUpClass(cls):
+		admin = context.client("admin")
+		cls.customer = data.customer(admin)
+		cls.buyer = data.email("reader")
+		cls.contact = data.contact(admin, cls.buyer, cls.customer)
+		cls.lead = admin.insert({"doctype": "CRM Lead", "first_name": "E2E Reader", "email": cls.buyer})[
+			"name"
+		]
+		cls.ticket = admin.insert(
+			{
+				"doctype": "HD Ticket",
+				"subject": "Order question",
+				"description": "Which orders do I have?",
+				"raised_by": cls.buyer,
+				"contact": cls.contact,
+			}
+		)["name"]
+		data.sales_order(admin, cls.customer, [("COE-CAKE", 1, 5)])
+		admin.call(API + "fetch_orders", lead_name=cls.lead)
+		admin.call(API + "hd_ticket_fetch_orders", contact=cls.contact, ticket_name=cls.ticket)
+
+	def refused(self, user: str, method: str, **args):
+		response = context.client(user).request("POST", "/api/method/" + API + method, data=args)
+		self.assertEqual(response.status_code, 403, response.text[:300])
+		self.assertIn(NOT_PERMITTED, response.text)
+		self.assertNotIn("Traceback", response.text)
+
+	def test_crm_only_user_reads_the_lead_but_not_the_orders(self):
+		api = context.client("crm_only")
+		lead = api.get_doc("CRM Lead", self.lead)
+		self.assertEqual(lead["name"], self.lead)
+		self.assertFalse(lead.get("custom_order_history"))  # Frappe blanks fields above the user's level
+		self.refused("crm_only", "get_order_history", doctype="CRM Lead", name=self.lead)
+		self.refused("crm_only", "fetch_orders", lead_name=self.lead)
+		rows = api.request(
+			"GET", "/api/resource/CRM Lead Order Item", params={"filters": f'[["parent","=","{self.lead}"]]'}
+		)
+		self.assertNotEqual(rows.status_code, 200, rows.text[:300])
+
+	def test_sales_user_reads_the_leads_orders(self):
+		api = context.client("sales")
+		self.assertEqual(len(api.get_doc("CRM Lead", self.lead)["custom_order_history"]), 1)
+		history = api.call(API + "get_order_history", http="GET", doctype="CRM Lead", name=self.lead)
+		self.assertEqual(history["total"], 1)
+
+	def test_helpdesk_agent_reads_the_tickets_orders(self):
+		api = context.client("agent")
+		history = api.call(API + "get_order_history", http="GET", doctype="HD Ticket", name=self.ticket)
+		self.assertEqual(history["total"], 1)
+		result = api.call(API + "hd_ticket_fetch_orders", contact=self.contact, ticket_name=self.ticket)
+		self.assertTrue(result["success"], result)
+
+	def test_sales_agent_is_refused(self):
+		self.refused("sales_agent", "get_order_history", doctype="CRM Lead", name=self.lead)

@@ -1,0 +1,83 @@
+"""Benchmarks touch only rows they make, remove them (issue 9, item 6) and refuse a site without
+allow_tests unless told. They commit as they go, as `bench crm-orders benchmark*` does."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import frappe
+from frappe.installer import update_site_config
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_to_date, now_datetime
+
+from crm_order_extension.benchmarks import order_history, sla
+from crm_order_extension.core import sla as rules
+from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.cleanup import delete_records
+
+
+def bench(*args: str) -> subprocess.CompletedProcess:
+	return subprocess.run(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site, *args],
+		cwd=os.path.abspath(frappe.local.sites_path),
+		capture_output=True,
+		text=True,
+		timeout=600,
+	)
+
+
+class TestBenchmarksKeepToTheirOwnRows(FrappeTestCase):
+	def test_sla_benchmark_leaves_other_leads_alone(self):
+		lead = fx.make_lead("Real", email=f"{frappe.generate_hash(length=8)}@example.com")
+		overdue = add_to_date(now_datetime(), hours=-3)
+		frappe.db.set_value("CRM Lead", lead.name, {"response_by": overdue, "custom_sla_at_risk_notified": 0})
+		frappe.db.commit()
+		try:
+			figures = sla.run(leads=300)
+			self.assertEqual(figures["leads"], 300)
+			frappe.db.rollback()
+			state = frappe.db.get_value(
+				"CRM Lead", lead.name, ["sla_status", "custom_sla_sweep_token"], as_dict=True
+			)
+			self.assertEqual(state.sla_status, rules.FIRST_RESPONSE_DUE)
+			self.assertFalse(state.custom_sla_sweep_token)
+			self.assertFalse(frappe.db.exists("Notification Log", {"document_name": lead.name}))
+			self.assertFalse(frappe.db.exists("CRM Lead", {"name": ("like", f"{sla.PREFIX}%")}))
+		finally:
+			frappe.db.rollback()
+			delete_records([("CRM Lead", lead.name)])
+			frappe.db.commit()
+
+	def test_order_history_benchmark_removes_its_orders(self):
+		orders = frappe.db.count("Sales Order")
+		work_orders = frappe.db.count("Work Order")
+		limit = frappe.db.get_single_value("CRM Order Extension Settings", "max_orders")
+		figures = order_history.run(orders=20, items=2)
+		self.assertGreater(figures["ratio"], 0)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Sales Order"), orders)
+		self.assertEqual(frappe.db.count("Work Order"), work_orders)
+		self.assertFalse(
+			frappe.db.exists("Customer", {"customer_name": ("like", f"{order_history.CUSTOMER}%")})
+		)
+		self.assertEqual(frappe.db.get_single_value("CRM Order Extension Settings", "max_orders"), limit)
+
+	def test_a_site_without_allow_tests_is_refused_unless_told(self):
+		update_site_config("allow_tests", False)
+		try:
+			refused = bench("crm-orders", "benchmark-sla", "--leads", "10")
+		finally:
+			update_site_config("allow_tests", True)
+		self.assertNotEqual(refused.returncode, 0)
+		self.assertIn("--allow-non-test-site", refused.stderr + refused.stdout)
+		self.assertFalse(frappe.db.exists("CRM Lead", {"name": ("like", f"{sla.PREFIX}%")}))
+
+	def test_the_sweep_scope_limits_every_condition(self):
+		lead = fx.make_lead("Scoped", email=f"{frappe.generate_hash(length=8)}@example.com")
+		frappe.db.set_value("CRM Lead", lead.name, "response_by", add_to_date(now_datetime(), hours=-1))
+		from crm_order_extension.sla import sweep
+
+		found = sweep.sweep_doctype("CRM Lead", now_datetime(), timedelta(minutes=30), scope=sla.own_rows)
+		self.assertNotIn(lead.name, {row.name for rows in found.values() for row in rows})
+		self.assertEqual(frappe.db.get_value("CRM Lead", lead.name, "sla_status"), rules.FIRST_RESPONSE_DUE)
