@@ -93,6 +93,8 @@ doc_events = {
 		"before_insert": "crm_order_extension.sla.records.on_deal_before_insert",
 		"after_insert": "crm_order_extension.sla.records.on_record_insert",
 		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
+		# Deal won -> draft Sales Order (after CRM's own on_update, which may create the customer)
+		"on_update": "crm_order_extension.orders.deal_won.on_deal_update",
 	},
 	"HD Ticket": {
 		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
@@ -115,6 +117,7 @@ scheduler_events = {
 		"crm_order_extension.sla.health.daily_health_check",
 		"crm_order_extension.pipelines.calendar.daily_refresh",
 		"crm_order_extension.pipelines.commission.daily_eligibility",
+		"crm_order_extension.orders.bulk.refresh_open_histories",
 	],
 }
 
@@ -127,6 +130,7 @@ permission_query_conditions = {
 	"Sales Agent": "crm_order_extension.pipelines.permissions.sales_agent_query",
 	"Formation Order": "crm_order_extension.pipelines.permissions.referred_order_query",
 	"Compliance Service": "crm_order_extension.pipelines.permissions.referred_order_query",
+	"Referral Partner": "crm_order_extension.pipelines.permissions.referral_partner_query",
 }
 
 has_permission = {
@@ -134,6 +138,20 @@ has_permission = {
 	"Sales Agent": "crm_order_extension.pipelines.permissions.has_sales_agent_permission",
 	"Formation Order": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
 	"Compliance Service": "crm_order_extension.pipelines.permissions.has_referred_order_permission",
+	"Referral Partner": "crm_order_extension.pipelines.permissions.has_referral_partner_permission",
+}
+
+# Jinja
+# -----
+# Document templates read a Sensitive ID only through this logged helper (Frappe v15's hook is
+# `jinja`; a method is named after its function): sensitive_id(customer, id_type, entity_name,
+# purpose=...) and reveal_for_document(...).
+
+jinja = {
+	"methods": [
+		"crm_order_extension.pipelines.sensitive_ids.sensitive_id",
+		"crm_order_extension.pipelines.sensitive_ids.reveal_for_document",
+	]
 }
 
 # Order history access
@@ -147,4 +165,13 @@ before_request = ["crm_order_extension.api.utils.quiet_errors"]
 override_whitelisted_methods = {
 	"crm.fcrm.doctype.crm_lead.api.get_lead": "crm_order_extension.api.crm.get_lead",
 	"crm.fcrm.doctype.crm_deal.api.get_deal": "crm_order_extension.api.crm.get_deal",
+}
+
+# Order documents
+# ---------------
+# Generators of a pipeline order's documents, by key: "*" (every order), a pipeline DocType,
+# "Formation" or a Compliance Service type. Each gets (order, context) and returns
+# [(file name stem, bytes, extension)]; the built-in one renders the Document Templates.
+crm_order_extension_document_generators = {
+	"*": ["crm_order_extension.pipelines.documents.render_templates"],
 }

@@ -16,7 +16,7 @@ from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import STAGE_OPTIONS, indicator_color
 from crm_order_extension.orders.bulk import request_sync_all
 from crm_order_extension.orders.customer import TARGETS, get_target, load_record, resolve_customer
-from crm_order_extension.orders.history import HISTORY_FIELD, sync_record
+from crm_order_extension.orders.history import HISTORY_FIELD, SUMMARY_FIELDS, sync_record
 from crm_order_extension.orders.permissions import check_history_access, restricts_customers
 
 MAX_PAGE_LENGTH = 500
@@ -115,7 +115,7 @@ def get_order_history(
 	for row in rows:
 		for field in ("parent", "parenttype", "parentfield", "owner", "modified_by", "docstatus"):
 			row.pop(field, None)
-	synced_on, customer, level, message = frappe.db.get_value(
+	stored = frappe.db.get_value(
 		doctype,
 		name,
 		[
@@ -123,7 +123,10 @@ def get_order_history(
 			"custom_order_customer",
 			"custom_order_match_level",
 			"custom_order_sync_message",
+			"modified",
+			*SUMMARY_FIELDS,
 		],
+		as_dict=True,
 	)
 	return {
 		"doctype": doctype,
@@ -132,10 +135,12 @@ def get_order_history(
 		"start": start,
 		"page_length": page_length,
 		"total": frappe.db.count(target.child_doctype, filters),
-		"synced_on": synced_on,
-		"customer": customer,
-		"level": level,
-		"message": message,
+		"synced_on": stored.custom_orders_synced_on,
+		"customer": stored.custom_order_customer,
+		"level": stored.custom_order_match_level,
+		"message": stored.custom_order_sync_message,
+		"modified": stored.modified,
+		"summary": {field.removeprefix("custom_"): stored[field] for field in SUMMARY_FIELDS},
 	}
 
 
@@ -162,6 +167,8 @@ def get_order_history_html(
 					}
 					for stage in STAGE_OPTIONS
 				],
+				"ship_date_display": frappe.format(row.get("expected_ship_date"), {"fieldtype": "Date"}),
+				"ship": ship_label(row.get("ship_status"), row.get("ship_reason")),
 			}
 		)
 	if history["synced_on"]:
@@ -174,11 +181,11 @@ def get_order_history_html(
 		summary = f"{history['message']}. {summary}"
 	headers = [
 		_("Sales Order"),
-		_("Date"),
 		_("Item"),
 		_("Qty"),
 		_("Amount"),
 		_("Delivery"),
+		_("Ships"),
 		_("OPS"),
 		_("Material"),
 		_("Production"),
@@ -186,9 +193,46 @@ def get_order_history_html(
 	]
 	html = frappe.render_template(
 		"crm_order_extension/templates/includes/order_history.html",
-		{"rows": rows, "headers": headers, "summary": summary},
+		{
+			"rows": rows,
+			"headers": headers,
+			"summary": summary,
+			"order_summary": history["summary"]["order_summary"],
+		},
 	)
-	return {"html": html, "total": history["total"], "synced_on": history["synced_on"]}
+	return {
+		"html": html,
+		"total": history["total"],
+		"synced_on": history["synced_on"],
+		"summary": history["summary"],
+	}
+
+
+SHIP_COLORS = {"On time": "green", "At risk": "yellow", "Late": "red", "Shipped": "gray"}
+
+
+def ship_label(status: str | None, reason: str | None) -> dict:
+	"""A history line's ship status and reasons, translated, with its pill colour."""
+	# Literal _() calls, so Frappe's translation tools find the stored English values.
+	labels = {
+		"On time": _("On time"),
+		"At risk": _("At risk"),
+		"Late": _("Late"),
+		"Shipped": _("Shipped"),
+		"Work Order not started": _("Work Order not started"),
+		"Work Order behind plan": _("Work Order behind plan"),
+		"material out of stock": _("material out of stock"),
+		"operations blocked": _("operations blocked"),
+		"QA rejected": _("QA rejected"),
+		"delivery date passed": _("delivery date passed"),
+		"not in stock and no Work Order": _("not in stock and no Work Order"),
+	}
+	reasons = [labels.get(part, part) for part in (reason or "").split(", ") if part]
+	return {
+		"label": labels.get(status or "", status or ""),
+		"color": SHIP_COLORS.get(status or "", "gray"),
+		"reason": ", ".join(reasons),
+	}
 
 
 @frappe.whitelist(methods=["POST"])

@@ -95,4 +95,21 @@ def benchmark_sla(context, leads, allow_non_test_site):
 		frappe.destroy()
 
 
+@crm_orders.command("benchmark-documents")
+@click.option("--orders", default=100, show_default=True, help="Formation Orders to generate documents for")
+@ALLOW_OPTION
+@pass_context
+def benchmark_documents(context, orders, allow_non_test_site):
+	"""Time document generation by the real worker (needs `bench worker` on the long queue)."""
+	import frappe
+
+	from crm_order_extension.benchmarks.documents import run
+
+	connect_for_benchmark(context, allow_non_test_site)
+	try:
+		run(orders=orders)
+	finally:
+		frappe.destroy()
+
+
 commands = [crm_orders]

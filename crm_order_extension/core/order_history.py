@@ -8,8 +8,10 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from crm_order_extension.core.production import stage_values
+from crm_order_extension.core.ship_dates import expected_ship
 
 # Fields of a history row, in the child DocTypes' order.
 ROW_FIELDS = (
@@ -27,6 +29,9 @@ ROW_FIELDS = (
 	"material_status",
 	"production_status",
 	"qa_status",
+	"expected_ship_date",
+	"ship_status",
+	"ship_reason",
 )
 
 # Inter-company chains are short (customer-facing company -> producing company); the bound stops
@@ -100,11 +105,15 @@ def build_rows(
 	work_orders: Iterable[Mapping],
 	downstream: Mapping[str, Iterable[str]] | None = None,
 	limit: int | None = None,
+	stock: Mapping[tuple[str, str], float] | None = None,
+	today: date | None = None,
 ) -> list[dict]:
 	"""History rows, newest order first and lines in their order, for at most `limit` orders.
 
 	`downstream` maps a Sales Order to the Sales Orders that produce it in other companies of the
-	group (customer SO -> inter-company PO -> producing company's SO).
+	group (customer SO -> inter-company PO -> producing company's SO). With `today`, each row gets
+	its expected ship date and standing (core.ship_dates), `stock` giving the quantity on hand per
+	(item, warehouse) for lines without a Work Order.
 	"""
 	downstream = downstream or {}
 	index = WorkOrderIndex(work_orders)
@@ -131,6 +140,18 @@ def build_rows(
 				"work_order": work_order.get("name") if work_order else None,
 			}
 			row.update(stage_values(work_order))
+			if today:
+				delivered = line.get("delivered_qty") or 0
+				in_stock = (
+					not work_order
+					and stock is not None
+					and stock.get((line.get("item_code"), line.get("warehouse")), 0)
+					>= row["qty"] - delivered
+					> 0
+				)
+				row.update(expected_ship(row, work_order, in_stock, today, delivered))
+			else:
+				row.update(expected_ship_date=None, ship_status=None, ship_reason=None)
 			rows.append(row)
 	return rows
 

@@ -21,6 +21,7 @@ def sync_all(
 	publish: bool = True,
 	commit: bool = True,
 	resumable: bool = True,
+	filters: dict | None = None,
 ) -> dict:
 	"""Sync every record of `doctypes` (default: lead, deal, ticket) in name order, committing per
 	batch and remembering the last name done, so an interrupted run continues where it stopped.
@@ -35,12 +36,15 @@ def sync_all(
 		if restart and resumable:
 			frappe.cache.delete_value(checkpoint_key(doctype))
 		after = (frappe.cache.get_value(checkpoint_key(doctype)) if resumable else None) or ""
-		filters = {"name": (">", after)} if after else {}
-		total = frappe.db.count(doctype, filters)
+		total = frappe.db.count(doctype, {**(filters or {}), **({"name": (">", after)} if after else {})})
 		done = 0
 		while True:
 			names = frappe.get_all(
-				doctype, filters={"name": (">", after)}, pluck="name", order_by="name asc", limit=BATCH_SIZE
+				doctype,
+				filters={**(filters or {}), "name": (">", after)},
+				pluck="name",
+				order_by="name asc",
+				limit=BATCH_SIZE,
 			)
 			if not names:
 				break
@@ -95,3 +99,9 @@ def sync_all_job(doctypes: list[str] | None = None):
 		user=frappe.session.user,
 	)
 	return summary
+
+
+def refresh_open_histories():
+	"""Daily job: expected ship dates move with the calendar (a Work Order not started by its
+	planned start slips a day each day), so records with open orders are re-synced."""
+	sync_all(publish=False, resumable=False, filters={"custom_open_orders": (">", 0)})

@@ -2,12 +2,13 @@
 history rows of a lead, deal or ticket idempotently."""
 
 from collections import defaultdict
+from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import formatdate, getdate, now_datetime
 
-from crm_order_extension.core import order_history
+from crm_order_extension.core import order_history, ship_dates
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
 from crm_order_extension.orders.customer import ambiguity_message, get_target, load_record, resolve_customer
@@ -16,7 +17,19 @@ HISTORY_FIELD = "custom_order_history"
 DEFAULT_MAX_ORDERS = 50
 
 ORDER_FIELDS = ["name", "transaction_date", "delivery_date", "status", "creation"]
-ITEM_FIELDS = ["name", "parent", "idx", "item_code", "item_name", "qty", "rate", "amount", "delivery_date"]
+ITEM_FIELDS = [
+	"name",
+	"parent",
+	"idx",
+	"item_code",
+	"item_name",
+	"qty",
+	"rate",
+	"amount",
+	"delivery_date",
+	"delivered_qty",
+	"warehouse",
+]
 WORK_ORDER_QUERY_FIELDS = [
 	"name",
 	"sales_order",
@@ -25,6 +38,8 @@ WORK_ORDER_QUERY_FIELDS = [
 	"creation",
 	"docstatus",
 	"status",
+	"planned_start_date",
+	"planned_end_date",
 	*WORK_ORDER_FIELDS.values(),
 ]
 
@@ -71,7 +86,7 @@ def downstream_orders(order_names: list[str]) -> dict[str, list[str]]:
 	return dict(downstream)
 
 
-def fetch_rows(customer: str, limit: int) -> list[dict]:
+def fetch_rows(customer: str, limit: int, crm_deal: str | None = None) -> list[dict]:
 	"""History rows of a customer's newest `limit` submitted orders; query count does not grow
 	with the number of orders or lines."""
 	orders = frappe.get_all(
@@ -81,6 +96,22 @@ def fetch_rows(customer: str, limit: int) -> list[dict]:
 		order_by="transaction_date desc, creation desc",
 		limit_page_length=limit,
 	)
+	# Deal won -> Sales Order (orders/deal_won.py): a deal also shows its own draft orders.
+	if crm_deal:
+		orders += frappe.get_all(
+			"Sales Order",
+			filters={"custom_crm_deal": crm_deal, "docstatus": 0},
+			fields=ORDER_FIELDS,
+			order_by="transaction_date desc, creation desc",
+			limit_page_length=limit,
+		)
+	return rows_for_orders(orders, limit)
+
+
+def rows_for_orders(orders: list[dict], limit: int | None = None, ship: bool = True) -> list[dict]:
+	"""History rows of these orders, with their Work Orders (along the inter-company chain), stock
+	on hand and expected ship dates, in a fixed number of queries. `ship=False` leaves the ship
+	dates out (the benchmark measures what they cost)."""
 	if not orders:
 		return []
 	names = [o.name for o in orders]
@@ -97,7 +128,30 @@ def fetch_rows(customer: str, limit: int) -> list[dict]:
 		filters={"sales_order": ("in", names + sorted(producing)), "docstatus": ("<", 2)},
 		fields=WORK_ORDER_QUERY_FIELDS,
 	)
-	return order_history.build_rows(orders, items, work_orders, downstream, limit)
+	if not ship:
+		return order_history.build_rows(orders, items, work_orders, downstream, limit)
+	# Stock decides only for lines without a Work Order of their own.
+	made = {w.sales_order_item for w in work_orders} | {
+		(w.sales_order, w.production_item) for w in work_orders
+	}
+	unmade = [i for i in items if i.name not in made and (i.parent, i.item_code) not in made]
+	return order_history.build_rows(
+		orders, items, work_orders, downstream, limit, stock=stock_on_hand(unmade), today=getdate()
+	)
+
+
+def stock_on_hand(items: list[dict]) -> dict[tuple[str, str], float]:
+	"""Actual quantity per (item, warehouse) of these lines, in one query."""
+	codes = sorted({i.item_code for i in items if i.item_code})
+	warehouses = sorted({i.warehouse for i in items if i.warehouse})
+	if not codes or not warehouses:
+		return {}
+	bins = frappe.get_all(
+		"Bin",
+		filters={"item_code": ("in", codes), "warehouse": ("in", warehouses)},
+		fields=["item_code", "warehouse", "actual_qty"],
+	)
+	return {(b.item_code, b.warehouse): b.actual_qty or 0 for b in bins}
 
 
 INSERT_CHUNK = 2000
@@ -176,15 +230,68 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 		values.update(custom_order_history_hash=digest, modified=now, modified_by=frappe.session.user)
 	frappe.db.set_value(doctype, name, values, update_modified=False)
 	if changed:
-		# Open Desk forms reload on doc_update.
-		frappe.publish_realtime(
-			"doc_update",
-			{"doctype": doctype, "name": name, "modified": str(now)},
-			doctype=doctype,
-			docname=name,
-			after_commit=True,
-		)
+		announce_change(doctype, name, now)
 	return changed
+
+
+HISTORY_CHANGED = "crm_order_extension:history_changed"
+
+
+def announce_change(doctype: str, name: str, modified) -> None:
+	"""Tell open pages of the record that its history changed, after commit. The event names the
+	record only: each page re-reads the history through get_order_history, which checks who may
+	see it. Desk forms and the /crm form scripts listen to it (system users' room); Helpdesk's agent
+	page reloads its ticket on its own `helpdesk:ticket-update`, which re-runs the form script."""
+	frappe.publish_realtime(
+		HISTORY_CHANGED,
+		{"doctype": doctype, "name": str(name), "modified": str(modified)},
+		after_commit=True,
+	)
+	if doctype == "HD Ticket":
+		frappe.publish_realtime("helpdesk:ticket-update", int(name), room="website", after_commit=True)
+
+
+SUMMARY_FIELDS = (
+	"custom_order_summary",
+	"custom_open_orders",
+	"custom_next_ship_date",
+	"custom_late_lines",
+	"custom_latest_order_status",
+)
+
+
+def summary_templates() -> dict[str, str]:
+	# Literal _() calls, so Frappe's translation tools find every phrase of the summary.
+	return {
+		"No open orders": _("No open orders"),
+		"1 open order": _("1 open order"),
+		"{0} open orders": _("{0} open orders"),
+		"next ship {0}": _("next ship {0}"),
+		"1 line late": _("1 line late"),
+		"{0} lines late": _("{0} lines late"),
+		"QA pending on {0}": _("QA pending on {0}"),
+	}
+
+
+def summary_text(summary: dict) -> str:
+	"""E.g. "3 open orders · next ship 12 Dec · 1 line late · QA pending on 2", translated."""
+	templates = summary_templates()
+	parts = []
+	for template, args in ship_dates.summary_parts(summary):
+		args = [formatdate(a, "d MMM") if isinstance(a, date) else a for a in args]
+		parts.append(templates[template].format(*args))
+	return " · ".join(parts)
+
+
+def summary_values(rows: list[dict]) -> dict:
+	summary = ship_dates.summarize(rows, getdate())
+	return {
+		"custom_order_summary": summary_text(summary),
+		"custom_open_orders": summary["open_orders"],
+		"custom_next_ship_date": summary["next_ship_date"],
+		"custom_late_lines": summary["late_lines"],
+		"custom_latest_order_status": summary["latest_order_status"],
+	}
 
 
 def sync_record(doctype: str, name: str, force: bool = False) -> dict:
@@ -206,8 +313,10 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 			"count": 0,
 		}
 
-	rows = fetch_rows(resolution.customer, max_orders()) if resolution.found else []
+	deal = name if doctype == "CRM Deal" else None  # its draft orders (Deal won -> Sales Order)
+	rows = fetch_rows(resolution.customer, max_orders(), crm_deal=deal) if resolution.found else []
 	count = len({row["sales_order"] for row in rows})
+	summary = summary_values(rows)
 	if resolution.found:
 		message = _("Synced {0} orders").format(count)
 	else:
@@ -220,6 +329,7 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 			"custom_order_customer": resolution.customer,
 			"custom_order_match_level": resolution.level,
 			"custom_order_sync_message": message,
+			**summary,
 		},
 		force=force,
 	)

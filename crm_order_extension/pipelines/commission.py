@@ -1,16 +1,19 @@
 """Commission Ledger: one entry per paid, referred Sales Order; reversal on refund; eligibility.
 
-The amounts, statuses and dates follow core.commission. The ledger's unique `sales_order` column
+The referrer is a Sales Agent (a fixed amount per service type and tier) or a Referral Partner
+(its rate of the order's net total); both kinds share one code namespace, so a code names at most
+one of them. The amounts, statuses and dates follow core.commission and core.referral. The ledger's unique `sales_order` column
 makes "exactly once" hold in the database, also when two payments land at the same moment.
 """
 
 import frappe
 from frappe import _
-from frappe.utils import getdate, nowdate
+from frappe.utils import flt, get_number_format_info, getdate, nowdate
 
-from crm_order_extension.core import commission, pipeline
+from crm_order_extension.core import commission, pipeline, referral
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES, throw_rule
+from crm_order_extension.pipelines.referral_partners import partner_for_code
 
 SETTINGS = "CRM Order Extension Settings"
 LEDGER = "Commission Ledger"
@@ -61,6 +64,20 @@ def agent_for_code(code: str | None) -> dict | None:
 	)
 
 
+def currency_precision(currency: str | None) -> int:
+	"""Decimals of `currency` (its own number format, else the system's currency precision)."""
+	from frappe.model.meta import get_field_precision
+
+	number_format = currency and frappe.db.get_value("Currency", currency, "number_format", cache=True)
+	if number_format:
+		return get_number_format_info(number_format)[2]
+	return get_field_precision(frappe.get_meta(LEDGER).get_field("commission_amount"))
+
+
+def partner_amount(rate: float, net_total: float, currency: str | None) -> float:
+	return flt(referral.percentage_commission(rate, net_total), currency_precision(currency))
+
+
 def existing_entry(sales_order: str) -> str | None:
 	return frappe.db.get_value(LEDGER, {"sales_order": sales_order})
 
@@ -68,34 +85,62 @@ def existing_entry(sales_order: str) -> str | None:
 def create_for_order(sales_order: str, sales_invoice: str | None = None) -> str | None:
 	"""The ledger entry of a paid Sales Order, created on the first call and returned on every later one.
 
-	None when the order has no known referral code or its service type earns nothing.
+	None when the order has no known referral code (of an enabled agent or partner) or earns nothing.
 	"""
 	if name := existing_entry(sales_order):
 		return name
 	order = frappe.db.get_value(
 		"Sales Order",
 		sales_order,
-		["name", "docstatus", "customer", "custom_order_type", "custom_referral_code"],
+		[
+			"name",
+			"docstatus",
+			"customer",
+			"company",
+			"custom_order_type",
+			"custom_referral_code",
+			"base_net_total",
+		],
 		as_dict=True,
 	)
 	if not order or order.docstatus != 1:
 		return None
 	reference = pipeline_order_of(sales_order)
-	agent = agent_for_code(order.custom_referral_code or (reference or {}).get("referral_code"))
-	if not agent:
+	code = order.custom_referral_code or (reference or {}).get("referral_code")
+	agent = agent_for_code(code)
+	partner = None if agent else partner_for_code(code)
+	if not (agent or partner):
 		return None
 	service_type = commission.service_type_for_order_type(order.custom_order_type)
 	if not service_type and reference:
 		service_type = DOCTYPE_SERVICE_TYPE[reference["doctype"]]
-	amount = commission.commission_amount(rules(), service_type, agent.commission_tier)
-	if not service_type or amount <= 0:
-		return None  # a zero entry would only clutter the agent's statements
+	if not service_type:
+		return None
+	if agent:
+		party = {
+			"party_type": referral.SALES_AGENT,
+			"agent": agent.name,
+			"commission_tier": agent.commission_tier,
+		}
+		amount = commission.commission_amount(rules(), service_type, agent.commission_tier)
+	else:
+		# The ledger is kept in the company's currency: the rate applies to the base net total.
+		currency = frappe.get_cached_value("Company", order.company, "default_currency")
+		amount = partner_amount(partner.commission_rate, order.base_net_total, currency)
+		party = {
+			"party_type": referral.REFERRAL_PARTNER,
+			"partner": partner.name,
+			"commission_tier": partner.tier,
+			"commission_rate": partner.commission_rate,
+			"base_amount": order.base_net_total,
+		}
+	if amount <= 0:
+		return None  # a zero entry would only clutter the statements
 
 	entry = frappe.get_doc(
 		{
 			"doctype": LEDGER,
-			"agent": agent.name,
-			"commission_tier": agent.commission_tier,
+			**party,
 			"sales_order": sales_order,
 			"sales_invoice": sales_invoice,
 			"customer": order.customer,
@@ -137,9 +182,14 @@ def reverse_for_order(sales_order: str, reason: str) -> str | None:
 
 
 def validate_ledger_entry(entry) -> None:
-	"""Controller rules of Commission Ledger: status flow, paid date, refund window."""
+	"""Controller rules of Commission Ledger: one party, status flow, paid date, refund window."""
 	before = None if entry.is_new() else entry.get_doc_before_save()
 	today = getdate(nowdate())
+	try:
+		entry.party_type, _party = referral.party_of(entry.party_type, entry.agent, entry.partner)
+	except RuleError as err:
+		throw_rule(err)
+	entry.party_name = entry.partner_name if entry.partner else entry.agent_name
 	if entry.is_new():
 		entry.earned_on = entry.earned_on or today
 		entry.eligible_on = commission.eligible_on(getdate(entry.earned_on), refund_window_days())

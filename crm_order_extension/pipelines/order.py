@@ -106,6 +106,10 @@ class PipelineOrder(Document):
 			from crm_order_extension.pipelines.calendar import entries_for_delivered_formation
 
 			entries_for_delivered_formation(self)
+		if became:
+			from crm_order_extension.pipelines.documents import on_status_change
+
+			on_status_change(self, before.status if before else None)  # Queued → documents job
 
 	def next_states(self) -> tuple[str, ...]:
 		return pipeline.allowed_next_states(

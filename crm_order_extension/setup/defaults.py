@@ -41,6 +41,32 @@ def pipeline_roles():
 			)
 
 
+# Referral partners and who may read stored SSNs / EINs / ITINs (Sensitive ID reveal).
+REFERRAL_AND_SENSITIVE_ROLES = ("Referral Partner", "Sensitive Data Viewer")
+
+
+def referral_and_sensitive_roles():
+	for role in REFERRAL_AND_SENSITIVE_ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def commission_ledger_parties():
+	"""Ledger entries made before referral partners existed belong to their Sales Agent: fill the
+	party type and name where missing (set-based; re-running changes nothing)."""
+	if not frappe.db.has_column("Commission Ledger", "party_name"):
+		return
+	ledger = frappe.qb.DocType("Commission Ledger")
+	frappe.qb.update(ledger).set(ledger.party_type, "Sales Agent").where(
+		ledger.party_type.isnull() | (ledger.party_type == "")
+	).run()
+	frappe.qb.update(ledger).set(ledger.party_name, ledger.agent_name).where(
+		(ledger.party_type == "Sales Agent") & ledger.party_name.isnull() & ledger.agent_name.isnotnull()
+	).run()
+
+
 # Read access the pipeline roles need on other apps' DocTypes: (doctype, role).
 ROLE_READ_ACCESS = (("Customer", "Operations"), ("Customer", "Support"))
 
@@ -129,6 +155,94 @@ def external_order_ids():
 	backfill_active_external_ids()
 
 
+def _docx_template(paragraphs: list[tuple[str, str]]) -> bytes:
+	"""A .docx whose paragraphs carry the Jinja tags (each paragraph one run, so docxtpl sees
+	every tag whole)."""
+	import io
+
+	from docx import Document
+
+	document = Document()
+	for kind, text in paragraphs:
+		if kind == "title":
+			document.add_heading(text, level=0)
+		elif kind == "heading":
+			document.add_heading(text, level=1)
+		else:
+			document.add_paragraph(text)
+	out = io.BytesIO()
+	document.save(out)
+	return out.getvalue()
+
+
+def _document_templates():
+	"""The default Document Template per service type, each made only when no template of that
+	name exists (a reinstall after uninstall finds them)."""
+	from crm_order_extension.core.document_defaults import default_templates
+
+	for spec in default_templates():
+		if frappe.db.exists("Document Template", spec["template_name"]):
+			continue
+		template = frappe.get_doc(
+			{
+				"doctype": "Document Template",
+				"template_name": spec["template_name"],
+				"pipeline_doctype": spec["pipeline_doctype"],
+				"output_format": spec["output_format"],
+				"description": spec["description"],
+				"body_html": spec.get("body_html"),
+				"conditions": [{"condition": c, "value": v} for c, v in spec["conditions"]],
+			}
+		)
+		if spec.get("docx"):
+			# The .docx is attached after insert; validation would ask for it first.
+			template.flags.docx_pending = True
+		template.insert(ignore_permissions=True)
+		if spec.get("docx"):
+			file_doc = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"{frappe.scrub(spec['template_name'])}.docx",
+					"attached_to_doctype": "Document Template",
+					"attached_to_name": template.name,
+					"attached_to_field": "docx_template",
+					"is_private": 1,
+					"content": _docx_template(spec["docx"]),
+				}
+			).insert(ignore_permissions=True)
+			template.db_set("docx_template", file_doc.file_url, update_modified=False)
+
+
+def _delivery_email_template():
+	from crm_order_extension.core.document_defaults import DELIVERY_EMAIL
+
+	if frappe.db.exists("Email Template", DELIVERY_EMAIL["name"]):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Email Template",
+			"name": DELIVERY_EMAIL["name"],
+			"subject": DELIVERY_EMAIL["subject"],
+			"use_html": 1,
+			"response_html": DELIVERY_EMAIL["response_html"],
+		}
+	).insert(ignore_permissions=True)
+
+
+def document_templates():
+	run_once("document_templates", _document_templates)
+
+
+def delivery_email_template():
+	run_once("delivery_email_template", _delivery_email_template)
+
+
+def crm_side_panel():
+	from crm_order_extension.orders.crm_layout import add_to_side_panels
+
+	run_once("crm_side_panel", add_to_side_panels)
+
+
 STEPS = [
 	settings_defaults,
 	sla_configuration,
@@ -137,4 +251,9 @@ STEPS = [
 	role_read_access,
 	external_order_ids,
 	order_history_roles,
+	referral_and_sensitive_roles,
+	commission_ledger_parties,
+	document_templates,
+	delivery_email_template,
+	crm_side_panel,
 ]

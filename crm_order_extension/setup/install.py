@@ -36,6 +36,9 @@ def before_uninstall():
 	remove_scheduled_jobs()
 	remove_role_read_access()
 	remove_field_access()
+	from crm_order_extension.orders.crm_layout import remove_from_side_panels
+
+	remove_from_side_panels()
 	forget_seeds()
 	from crm_order_extension.sla.setup import disable_for_uninstall
 

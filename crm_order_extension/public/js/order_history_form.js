@@ -53,19 +53,112 @@ frappe.provide("crm_order_extension.order_history");
 	ns.rows_readable = (frm) =>
 		frappe.session.user === "Administrator" || frappe.perm.has_perm(frm.doctype, 1, "read");
 
+	// The full history (stored rows, never a re-sync on open), with a Refresh that re-syncs.
 	ns.show = (frm) => {
-		frappe
-			.call({ method: API + "get_order_history_html", args: { doctype: frm.doctype, name: frm.doc.name } })
-			.then((r) => {
-				const dialog = new frappe.ui.Dialog({
-					title: __("Order History"),
-					size: "extra-large",
-					fields: [{ fieldtype: "HTML", fieldname: "history" }],
-				});
-				dialog.fields_dict.history.$wrapper.html(r.message.html);
-				dialog.show();
-			});
+		const render = () =>
+			frappe
+				.call({ method: API + "get_order_history_html", args: { doctype: frm.doctype, name: frm.doc.name } })
+				.then((r) => ns.dialog?.fields_dict.history.$wrapper.html(r.message.html));
+		ns.dialog = new frappe.ui.Dialog({
+			title: __("Order History"),
+			size: "extra-large",
+			fields: [{ fieldtype: "HTML", fieldname: "history" }],
+			primary_action_label: __("Refresh"),
+			primary_action: () => ns.fetch(frm),
+		});
+		ns.dialog.frm = frm;
+		ns.dialog.render = render;
+		ns.dialog.onhide = () => (ns.dialog = null);
+		render().then(() => ns.dialog?.show());
 	};
+
+	const SUMMARY_FIELDS = [
+		"order_summary",
+		"open_orders",
+		"next_ship_date",
+		"late_lines",
+		"latest_order_status",
+	];
+
+	// "3 open orders · next ship 12 Dec · 1 line late · QA pending on 2" at the top of the form, in
+	// a block of its own (re-rendered in place, next to other form messages).
+	ns.render_summary = (frm, summary) => {
+		let $block = frm.layout.wrapper.find(".coe-order-summary-block");
+		if (!summary || !summary.order_summary) {
+			$block.remove();
+			return;
+		}
+		if (!$block.length) {
+			$block = $('<div class="form-message coe-order-summary-block"></div>').prependTo(frm.layout.wrapper);
+		}
+		$block.removeClass("blue red").addClass(summary.late_lines ? "red" : "blue");
+		$block.html(
+			`<span class="coe-order-summary">${frappe.utils.escape_html(summary.order_summary)}</span>
+			<a class="coe-order-summary-open" style="margin-left:8px">${__("View orders")}</a>`
+		);
+		$block.find(".coe-order-summary-open").on("click", () => ns.show(frm));
+	};
+
+	ns.load_summary = (frm) => {
+		if (frm.doc.custom_order_summary !== undefined) {
+			const summary = {};
+			SUMMARY_FIELDS.forEach((f) => (summary[f] = frm.doc[`custom_${f}`]));
+			ns.render_summary(frm, summary);
+			return;
+		}
+		// Fields above the user's permission level are not in the doc: ask the endpoint, which
+		// answers only users allowed to see order histories.
+		frappe
+			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 1 })
+			.then((history) => ns.render_summary(frm, history.summary))
+			.catch(() => {});
+	};
+
+	// Live: a history changed on the server (auto-sync, bulk sync, a refresh elsewhere). Only the
+	// history fields of the open form are replaced, so the user's unsaved edits stay.
+	ns.apply_update = (frm) =>
+		frappe
+			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 500 })
+			.then((history) => {
+				SUMMARY_FIELDS.forEach((f) => {
+					if (frm.doc[`custom_${f}`] !== undefined) frm.doc[`custom_${f}`] = history.summary[f];
+				});
+				if (ns.rows_readable(frm)) {
+					const cdt = CHILD[frm.doctype];
+					frm.doc.custom_order_history = history.rows.map((row) => {
+						const doc = Object.assign(row, {
+							doctype: cdt,
+							parent: frm.doc.name,
+							parenttype: frm.doctype,
+							parentfield: "custom_order_history",
+							docstatus: 0,
+						});
+						locals[cdt] = locals[cdt] || {};
+						locals[cdt][doc.name] = doc;
+						return doc;
+					});
+					frm.doc.custom_orders_synced_on = history.synced_on;
+					frm.doc.custom_order_sync_message = history.message;
+				}
+				// The server's save check compares `modified`: the history change is not the user's.
+				frm.doc.modified = history.modified;
+				["custom_order_history", "custom_orders_synced_on", "custom_order_sync_message"]
+					.concat(SUMMARY_FIELDS.map((f) => `custom_${f}`))
+					.forEach((f) => frm.fields_dict[f] && frm.refresh_field(f));
+				ns.render_summary(frm, history.summary);
+				if (ns.dialog && ns.dialog.frm === frm) ns.dialog.render();
+			})
+			.catch(() => {});
+
+	if (!ns.listening) {
+		ns.listening = true;
+		frappe.realtime.on("crm_order_extension:history_changed", (data) => {
+			const frm = window.cur_frm;
+			if (!frm || !data || frm.doctype !== data.doctype || String(frm.doc.name) !== String(data.name)) return;
+			if (frm.doc.modified === data.modified) return;
+			ns.apply_update(frm);
+		});
+	}
 
 	ns.fetch = (frm) => {
 		if (frm.doctype === "HD Ticket" && !frm.doc.contact) {
@@ -84,8 +177,10 @@ frappe.provide("crm_order_extension.order_history");
 					{ message: result.message, indicator: result.success ? "green" : "red" },
 					result.success ? 5 : 10
 				);
-				if (ns.rows_readable(frm)) frm.reload_doc();
-				else ns.show(frm);
+				// Also without the realtime event (socket.io not running): update the form and an
+				// open history dialog now; the event that follows finds them current.
+				ns.apply_update(frm);
+				if (!ns.dialog && !ns.rows_readable(frm)) ns.show(frm);
 			});
 	};
 
@@ -106,9 +201,8 @@ frappe.provide("crm_order_extension.order_history");
 			ns.setup_formatters(frm);
 			if (frm.is_new()) return;
 			frm.add_custom_button(__("Fetch Order History"), () => ns.fetch(frm), __("Actions"));
-			if (!ns.rows_readable(frm)) {
-				frm.add_custom_button(__("Show Order History"), () => ns.show(frm), __("Actions"));
-			}
+			frm.add_custom_button(__("Show Order History"), () => ns.show(frm), __("Actions"));
+			ns.load_summary(frm);
 		},
 	};
 	Object.keys(CHILD).forEach((doctype) => frappe.ui.form.on(doctype, events));

@@ -24,5 +24,16 @@ def client(user: str | None = None) -> Client:
 	return Client(_state["base_url"], _state["site"], auth=auth, registry=_state["records"])
 
 
+def socketio_port() -> int:
+	import frappe
+
+	return int(frappe.get_conf().socketio_port or 9000)
+
+
+def origin() -> str:
+	"""The web address pages are served from, as socket.io checks it."""
+	return _state["base_url"].replace("127.0.0.1", _state["site"])
+
+
 def run_id() -> str:
 	return _state["harness"].run_id

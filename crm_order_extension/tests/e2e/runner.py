@@ -10,6 +10,7 @@ import tempfile
 import time
 import unittest
 
+import frappe
 import requests
 
 from crm_order_extension.tests.e2e import context
@@ -56,18 +57,20 @@ class Processes:
 		self.log_dir = log_dir
 		self.started: list[subprocess.Popen] = []
 
-	def start(self, name: str, *args: str) -> subprocess.Popen:
+	def start(
+		self, name: str, *args: str, command: list[str] | None = None, env: dict | None = None
+	) -> subprocess.Popen:
 		log = open(os.path.join(self.log_dir, f"{name}.log"), "w")
 		process = subprocess.Popen(
-			[self.bench_bin, *args],
+			command or [self.bench_bin, *args],
 			cwd="..",
-			env=_env(),
+			env={**_env(), **(env or {})},
 			stdout=log,
 			stderr=subprocess.STDOUT,
 			start_new_session=True,
 		)
 		self.started.append(process)
-		print(f"tier 3: started {name} ({' '.join(args)}), pid {process.pid}", flush=True)
+		print(f"tier 3: started {name} ({' '.join(command or args)}), pid {process.pid}", flush=True)
 		return process
 
 	def stop(self):
@@ -86,7 +89,9 @@ class Processes:
 
 def bring_up(processes: Processes, base_url: str, site: str, port: int):
 	if not _web_up(base_url, site):
-		processes.start("web", "serve", "--port", str(port), "--noreload")
+		# DEV_SERVER, as `bench start` sets it: pages served by `bench serve` reach socket.io on its
+		# own port (no proxy in front).
+		processes.start("web", "serve", "--port", str(port), "--noreload", env={"DEV_SERVER": "1"})
 		deadline = time.monotonic() + PROCESS_TIMEOUT
 		while not _web_up(base_url, site):
 			if time.monotonic() > deadline:
@@ -96,6 +101,23 @@ def bring_up(processes: Processes, base_url: str, site: str, port: int):
 		processes.start("worker", "worker", "--queue", "short,default,long")
 	if not _bench_processes("schedule"):
 		processes.start("scheduler", "schedule")
+	# Realtime events (live order history, SLA notices) reach pages through socket.io.
+	port = int(frappe.get_conf().socketio_port or 9000)
+	if not _listening(port):
+		processes.start("socketio", command=["node", "apps/frappe/socketio.js"])
+		deadline = time.monotonic() + PROCESS_TIMEOUT
+		while not _listening(port):
+			if time.monotonic() > deadline:
+				raise RuntimeError(f"socket.io did not listen on {port} within {PROCESS_TIMEOUT}s")
+			time.sleep(0.5)
+
+
+def _listening(port: int) -> bool:
+	import socket
+
+	with socket.socket() as probe:
+		probe.settimeout(1)
+		return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,10 +16,22 @@ frappe.query_reports["Commission by Agent and Month"] = {
 			default: frappe.datetime.get_today(),
 		},
 		{
+			fieldname: "party_type",
+			label: __("Party Type"),
+			fieldtype: "Select",
+			options: ["", "Sales Agent", "Referral Partner"],
+		},
+		{
 			fieldname: "agent",
 			label: __("Sales Agent"),
 			fieldtype: "Link",
 			options: "Sales Agent",
+		},
+		{
+			fieldname: "partner",
+			label: __("Referral Partner"),
+			fieldtype: "Link",
+			options: "Referral Partner",
 		},
 	],
 };

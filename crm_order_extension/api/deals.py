@@ -1,0 +1,29 @@
+"""CRM Deal endpoints: re-create the Sales Order of a won deal (the /crm *Create Sales Order* action)."""
+
+import frappe
+from frappe import _
+from frappe.utils import get_link_to_form
+
+from crm_order_extension.api.utils import JSONValue, check_permitted, client_error, required
+from crm_order_extension.core.errors import RuleError
+from crm_order_extension.orders import deal_won
+from crm_order_extension.orders.permissions import deny
+
+
+@frappe.whitelist(methods=["POST"])
+def recreate_sales_order(deal: JSONValue = None) -> dict:
+	"""Create a new draft Sales Order for a won CRM Deal (`deal`: its name) whose orders are all
+	cancelled, or that never got one; refused while an order that is not cancelled exists."""
+	deal = required(deal, _("Deal"))
+	check_permitted("CRM Deal", deal, "write")
+	if not frappe.has_permission("Sales Order", "create"):
+		deny(_("You are not permitted to create Sales Orders: a Sales User must create it"))
+	try:
+		name = deal_won.recreate(deal)
+	except RuleError as err:
+		client_error(_(err.template).format(*err.args), frappe.ValidationError)
+	return {
+		"sales_order": name,
+		"message": _("Draft Sales Order {0} created for deal {1}").format(name, deal),
+		"link": get_link_to_form("Sales Order", name),
+	}

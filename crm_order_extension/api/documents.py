@@ -1,0 +1,73 @@
+"""Order document endpoints: re-run the generation, deliver by email, list the documents."""
+
+import frappe
+from frappe import _
+
+from crm_order_extension.api.pipelines import _get
+from crm_order_extension.api.utils import JSONValue, client_error
+from crm_order_extension.core import documents as rules
+from crm_order_extension.core import pipeline
+from crm_order_extension.core.errors import RuleError
+from crm_order_extension.pipelines import documents
+
+
+def _rule(check, *args):
+	try:
+		check(*args)
+	except RuleError as err:
+		client_error(_(err.template).format(*err.args))
+
+
+@frappe.whitelist(methods=["POST"])
+def generate(doctype: JSONValue = None, name: JSONValue = None) -> dict:
+	"""(Re-)generate the documents of an order in Queued, Processing or Failed (needs write
+	access): a Failed order goes back to Queued, which queues the job; otherwise the job is queued
+	for the order as it is."""
+	doc = _get(doctype, name, "write")
+	_rule(rules.check_can_regenerate, doc.status)
+	if doc.status == pipeline.FAILED:
+		doc.status = pipeline.QUEUED
+		doc.save()  # the controller queues the job on entering Queued
+	else:
+		documents.request_generation(doc.doctype, doc.name)
+	return {"name": doc.name, "status": frappe.db.get_value(doc.doctype, doc.name, "status"), "queued": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def deliver(doctype: JSONValue = None, name: JSONValue = None) -> dict:
+	"""Email the latest documents of a Ready order to the customer's primary contact and set it
+	Delivered (needs write access and email permission on the order)."""
+	doc = _get(doctype, name, "write")
+	if not frappe.has_permission(doc.doctype, "email", doc=doc):
+		frappe.flags.disable_traceback = True
+		frappe.throw(
+			_("You cannot send emails from {0} {1}").format(_(doc.doctype), doc.name), frappe.PermissionError
+		)
+	recipient = documents.delivery_recipient(doc.customer)
+	_rule(
+		rules.check_can_deliver,
+		doc.status,
+		recipient,
+		[f.name for f in documents.latest_documents(doc)],
+	)
+	try:
+		result = documents.deliver(doc)
+	except frappe.OutgoingEmailError:
+		client_error(_("No outgoing email account is set up: add a default outgoing Email Account first"))
+	return {"name": doc.name, "status": doc.status, **result}
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def list_documents(doctype: JSONValue = None, name: JSONValue = None) -> dict:
+	"""The order's generated documents, newest version first, with the delivery email's status."""
+	doc = _get(doctype, name, "read")
+	latest = {f.name for f in documents.latest_documents(doc)}
+	files = documents.document_files(doc.doctype, doc.name)
+	return {
+		"version": doc.document_version,
+		"delivery_status": doc.get("delivery_status") or None,
+		"documents": [
+			{"name": f.name, "file_name": f.file_name, "file_url": f.file_url, "latest": f.name in latest}
+			for f in reversed(files)
+		],
+	}

@@ -1,0 +1,391 @@
+"""Order documents (issue 10): payment → Queued → Processing → Review with real PDF and DOCX files
+attached privately, template errors → Failed, revisions as new versions, delivery by email, the
+generator hook, and who may download the files (over HTTP).
+
+The generation job runs inline here (frappe.flags[INLINE_FLAG]); the HTTP test commits its order
+and removes it again."""
+
+import io
+import json
+import threading
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from crm_order_extension.api import documents as api
+from crm_order_extension.api import pipelines as pipeline_api
+from crm_order_extension.pipelines import documents
+from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
+from crm_order_extension.tests.http_client import Response, api_user
+from crm_order_extension.tests.test_pipelines import formation_order
+
+FO = "Formation Order"
+LLC_DOCUMENTS = ("Invoice-Summary-Formation", "Operating-Agreement", "SS-4-Cover-Letter")
+
+
+def extra_generator(order, context):
+	"""A generator registered through the hook's site-config key in the tests."""
+	assert {"order", "members", "add_ons", "customer", "company"} <= set(context)
+	return [("Welcome Note", f"Welcome, {order.entity_name} ({context['customer'].customer_name})", "txt")]
+
+
+def oversized_generator(order, context):
+	"""Runs after the built-in templates: its file is refused at attach time (over the size limit),
+	after the other files of the run were attached."""
+	from frappe.core.api.file import get_max_file_size
+
+	return [("Too Big", b"x" * (get_max_file_size() + 1), "txt")]
+
+
+def pdf_text(content: bytes) -> str:
+	from pypdf import PdfReader
+
+	text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+	return " ".join(text.split())
+
+
+def docx_text(content: bytes) -> str:
+	from docx import Document
+
+	return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def files_of(order) -> dict[str, "frappe.model.document.Document"]:
+	return {
+		f.file_name: frappe.get_doc("File", f.name)
+		for f in documents.document_files(order.doctype, order.name)
+	}
+
+
+def download(path: str, auth: tuple[str, str] | None) -> tuple[int, bytes]:
+	"""GET through Frappe's WSGI app in its own thread (tests/http_client reads text only)."""
+	from frappe.app import application
+	from werkzeug.test import Client
+
+	site, result = frappe.local.site, {}
+	headers = {"Host": site, "X-Frappe-Site-Name": site}
+	if auth:
+		headers["Authorization"] = f"token {auth[0]}:{auth[1]}"
+
+	def run():
+		response = Client(application).get(path, headers=headers)
+		result["response"] = (response.status_code, response.get_data())
+
+	thread = threading.Thread(target=run)
+	thread.start()
+	thread.join(120)
+	return result["response"]
+
+
+class DocumentsTestCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		fx.ensure_master_data()
+		fx.ensure_service_item()
+		cls.customer = fx.make_customer(f"Documents Client {frappe.generate_hash(length=5)}")
+		cls.email = f"docs-{frappe.generate_hash(length=6)}@example.com"
+		contact = fx.make_contact("Dora", cls.email, cls.customer)
+		frappe.db.set_value("Customer", cls.customer, "customer_primary_contact", contact)
+		cls.no_email_customer = fx.make_customer(f"Documents No Email {frappe.generate_hash(length=5)}")
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.flags[documents.INLINE_FLAG] = True
+
+	def tearDown(self):
+		frappe.flags.pop(documents.INLINE_FLAG, None)
+		frappe.local.conf.pop(documents.HOOK, None)
+		frappe.set_user("Administrator")
+
+	def paid_formation(self, customer=None, **fields):
+		customer = customer or self.customer
+		so = fx.make_service_order(customer, "formation")
+		order = formation_order(
+			customer=customer,
+			sales_order=so.name,
+			entity_name=fields.pop("entity_name", f"Acme {frappe.generate_hash(length=6)} Holdings"),
+			**fields,
+		)
+		fx.pay_invoice(fx.invoice_order(so))
+		order.reload()
+		return order
+
+	def advance(self, order, *statuses):
+		for status in statuses:
+			pipeline_api.advance(order.doctype, order.name, status)
+		order.reload()
+		return order
+
+
+class TestGeneration(DocumentsTestCase):
+	def setUp(self):
+		super().setUp()
+		frappe.db.set_single_value("CRM Order Extension Settings", "formation_base_fee", 299)
+
+	def test_payment_generates_private_pdf_and_docx_and_moves_to_review(self):
+		order = self.paid_formation()
+		self.assertEqual(order.status, "Review")
+		self.assertEqual(
+			[r.to_status for r in order.status_log], ["Ordered", "Queued", "Processing", "Review"]
+		)
+		self.assertIn("3 documents generated (version 1)", order.status_log[-1].note)
+		self.assertEqual(order.document_version, 1)
+		self.assertTrue(order.documents_generated_on)
+
+		files = files_of(order)
+		self.assertEqual(
+			sorted(files),
+			sorted(
+				[
+					f"{order.name}-Invoice-Summary-Formation-v1.pdf",
+					f"{order.name}-Operating-Agreement-v1.docx",
+					f"{order.name}-SS-4-Cover-Letter-v1.pdf",
+				]
+			),
+		)
+		for file_doc in files.values():
+			self.assertTrue(file_doc.is_private, file_doc.file_name)
+			self.assertTrue(file_doc.file_url.startswith("/private/files/"), file_doc.file_url)
+
+		invoice = files[f"{order.name}-Invoice-Summary-Formation-v1.pdf"].get_content()
+		self.assertTrue(invoice.startswith(b"%PDF"))
+		text = pdf_text(invoice)
+		self.assertIn(order.entity_name, text)
+		self.assertIn("Total $ 498.00", text)  # base fee 299 + EIN 79 + RA 120 (test_pipelines' order)
+		self.assertIn(
+			order.entity_name, pdf_text(files[f"{order.name}-SS-4-Cover-Letter-v1.pdf"].get_content())
+		)
+
+		agreement = docx_text(files[f"{order.name}-Operating-Agreement-v1.docx"].get_content())
+		self.assertIn(f"Operating Agreement of {order.entity_name}", agreement)
+		self.assertIn("Ann: 60.0% ownership", agreement)
+		self.assertIn("Bob: 40.0% ownership", agreement)
+		self.assertIn("Delaware", agreement)
+		self.assertNotIn("{{", agreement)
+
+	def test_only_matching_templates_run(self):
+		order = self.paid_formation(entity_type="Corporation", management_type=None, add_ons=[])
+		self.assertEqual(order.status, "Review")
+		self.assertEqual(list(files_of(order)), [f"{order.name}-Invoice-Summary-Formation-v1.pdf"])
+
+	def test_compliance_service_gets_its_report_skeleton(self):
+		order = frappe.get_doc(
+			{
+				"doctype": "Compliance Service",
+				"customer": self.customer,
+				"service_type": "FLSA Audit",
+				"intake_data": json.dumps({"employees": 12}),
+				"order_total": 450,
+			}
+		).insert(ignore_permissions=True)
+		self.advance(order, "Queued")
+		self.assertEqual(order.status, "Review")
+		files = files_of(order)
+		self.assertEqual(
+			sorted(files),
+			[f"{order.name}-FLSA-Audit-Report-v1.docx", f"{order.name}-Invoice-Summary-Compliance-v1.pdf"],
+		)
+		report = docx_text(files[f"{order.name}-FLSA-Audit-Report-v1.docx"].get_content())
+		self.assertIn("FLSA Audit Report", report)
+		self.assertIn("employees: 12", report)
+		self.assertIn("Overtime and minimum wage", report)
+		customer_name = frappe.db.get_value("Customer", self.customer, "customer_name")
+		self.assertIn(customer_name, report)
+
+	def test_revision_generates_version_2_and_keeps_version_1(self):
+		order = self.paid_formation()
+		self.advance(order, "Revision", "Processing")
+		self.assertEqual((order.status, order.document_version), ("Review", 2))
+		names = set(files_of(order))
+		for stem in LLC_DOCUMENTS:
+			extension = "docx" if stem == "Operating-Agreement" else "pdf"
+			self.assertIn(f"{order.name}-{stem}-v1.{extension}", names)
+			self.assertIn(f"{order.name}-{stem}-v2.{extension}", names)
+		self.assertEqual(len(names), 6)
+		self.assertEqual(
+			sorted(f.file_name for f in documents.latest_documents(order)),
+			sorted(n for n in names if "-v2." in n),
+		)
+
+
+class TestFailures(DocumentsTestCase):
+	def broken_template(self, body: str) -> str:
+		name = f"COE Broken {frappe.generate_hash(length=5)}"
+		frappe.get_doc(
+			{
+				"doctype": "Document Template",
+				"template_name": name,
+				"pipeline_doctype": FO,
+				"output_format": "PDF",
+				"body_html": body,
+			}
+		).insert()
+		return name
+
+	def test_template_error_fails_the_order_with_template_and_line(self):
+		name = self.broken_template(
+			"<p>{{ order.entity_name }}</p>\n<p>{{ order.no_such_field.deeper.deepest }}</p>"
+		)
+		order = self.paid_formation()
+		self.assertEqual(order.status, "Failed")
+		last = order.status_log[-1]
+		self.assertEqual((last.from_status, last.to_status), ("Processing", "Failed"))
+		self.assertTrue(last.note.startswith(f"Template {name}, line 2: "), last.note)
+		self.assertIn("has no attribute", last.note)
+		self.assertEqual(files_of(order), {})
+		self.assertEqual(order.document_version, 0)
+		self.assertTrue(
+			frappe.db.exists("Error Log", {"reference_doctype": FO, "reference_name": order.name})
+		)
+
+		# Fixed, then re-run from Failed with "Generate Documents".
+		frappe.db.set_value("Document Template", name, "enabled", 0)
+		result = api.generate(FO, order.name)
+		self.assertEqual(result["status"], "Review")
+		order.reload()
+		self.assertEqual(order.document_version, 1)
+		self.assertEqual(len(files_of(order)), 3)
+
+	def test_syntax_error_is_refused_when_the_template_is_saved(self):
+		with self.assertRaises(frappe.ValidationError) as err:
+			self.broken_template("<p>ok</p>\n<p>{% if order.entity_name %}</p>\n{{ order.name + }}")
+		self.assertIn(", line 3: ", str(err.exception))
+
+	def test_a_failing_run_attaches_nothing(self):
+		frappe.local.conf[documents.HOOK] = {"*": [f"{__name__}.oversized_generator"]}
+		order = self.paid_formation()
+		self.assertEqual(order.status, "Failed")
+		self.assertIn("File size exceeded", order.status_log[-1].note)
+		self.assertEqual(files_of(order), {})  # the three built-in files of the run went too
+
+	def test_generate_is_refused_outside_its_statuses(self):
+		order = self.paid_formation()
+		with self.assertRaises(frappe.ValidationError) as err:
+			api.generate(FO, order.name)
+		self.assertIn("not Review", str(err.exception))
+
+
+class TestGeneratorHook(DocumentsTestCase):
+	def test_a_hooked_generator_adds_its_documents(self):
+		frappe.local.conf[documents.HOOK] = {"Formation": [f"{__name__}.extra_generator"]}
+		order = self.paid_formation()
+		self.assertEqual(order.status, "Review")
+		files = files_of(order)
+		note = files[f"{order.name}-Welcome-Note-v1.txt"]
+		self.assertTrue(note.is_private)
+		content = note.get_content()
+		self.assertIn(order.entity_name, content if isinstance(content, str) else content.decode())
+		self.assertEqual(len(files), 4)  # the built-in templates still run
+
+	def test_keys_select_the_generators(self):
+		frappe.local.conf[documents.HOOK] = {"CCPA Audit": [f"{__name__}.extra_generator"]}
+		order = self.paid_formation()
+		self.assertEqual(len(files_of(order)), 3)
+
+
+class TestDelivery(DocumentsTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		fx.ensure_outgoing_email_account()  # not committed: rolled back with the class
+
+	def ready(self, order):
+		order.db_set("filing_number", "DE-7788", update_modified=False)
+		return self.advance(order, "Approved", "Ready")
+
+	def test_deliver_emails_the_latest_documents_and_sets_delivered(self):
+		order = self.paid_formation()
+		self.advance(order, "Revision", "Processing")
+		self.ready(order)
+		result = api.deliver(FO, order.name)
+		order.reload()
+		self.assertEqual(order.status, "Delivered")
+		self.assertEqual(order.delivered_to, self.email)
+		self.assertEqual((result["recipient"], result["files"]), (self.email, 3))
+
+		queue = frappe.get_doc("Email Queue", order.delivery_email_queue)
+		self.assertEqual((queue.reference_doctype, queue.reference_name), (FO, order.name))
+		self.assertEqual([r.recipient for r in queue.recipients], [self.email])
+		communication = frappe.get_doc(
+			"Communication",
+			{"reference_doctype": FO, "reference_name": order.name, "communication_medium": "Email"},
+		)
+		self.assertIn(order.entity_name, communication.subject)
+		self.assertEqual(queue.communication, communication.name)
+		attached = [frappe.db.get_value("File", a["fid"], "file_name") for a in json.loads(queue.attachments)]
+		self.assertEqual(sorted(attached), sorted(f.file_name for f in documents.latest_documents(order)))
+		self.assertTrue(all("-v2." in name for name in attached), attached)
+		# Its Email Queue status is shown on the order.
+		self.assertEqual(frappe.get_doc(FO, order.name).as_dict()["delivery_status"], "Not Sent")
+		frappe.db.set_value("Email Queue", queue.name, "status", "Error")
+		self.assertEqual(frappe.get_doc(FO, order.name).as_dict()["delivery_status"], "Error")
+
+	def test_no_contact_email_keeps_the_order_ready(self):
+		order = self.ready(self.paid_formation(customer=self.no_email_customer))
+		with self.assertRaises(frappe.ValidationError) as err:
+			api.deliver(FO, order.name)
+		self.assertIn("no contact email", str(err.exception))
+		order.reload()
+		self.assertEqual(order.status, "Ready")
+		self.assertFalse(frappe.db.exists("Email Queue", {"reference_name": order.name}))
+
+	def test_only_ready_orders_are_delivered(self):
+		order = self.paid_formation()
+		with self.assertRaises(frappe.ValidationError) as err:
+			api.deliver(FO, order.name)
+		self.assertIn("Ready", str(err.exception))
+
+
+class TestDownloads(DocumentsTestCase):
+	"""Private files follow the order's read permission: the admin and the referring Sales Agent
+	download them, another agent and a user without roles get 403 (real HTTP requests)."""
+
+	USERS = ("coe-docs-agent@example.com", "coe-docs-other-agent@example.com", "coe-docs-nobody@example.com")
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.auth_agent = api_user(cls.USERS[0], ["Sales Agent"])
+		cls.auth_other = api_user(cls.USERS[1], ["Sales Agent"])
+		cls.auth_nobody = api_user(cls.USERS[2], [])
+		cls.auth_ops = api_user("coe-docs-ops@example.com", ["Operations"])
+		cls.agent = fx.make_agent("Docs Agent", user=cls.USERS[0])
+		cls.other_agent = fx.make_agent("Docs Other Agent", user=cls.USERS[1])
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		delete_customers([cls.customer, cls.no_email_customer])
+		delete_records([("Sales Agent", cls.agent.name), ("Sales Agent", cls.other_agent.name)])
+		delete_users([*cls.USERS, "coe-docs-ops@example.com"])
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def test_only_readers_of_the_order_download_its_documents(self):
+		order = self.paid_formation(referral_code=self.agent.referral_code)
+		self.assertEqual(order.status, "Review")
+		frappe.db.commit()
+		files = files_of(order)
+		self.assertEqual(len(files), 3)
+		for file_doc in files.values():
+			status, body = download(file_doc.file_url, self.auth_agent)
+			self.assertEqual(status, 200, file_doc.file_name)
+			self.assertEqual(body, file_doc.get_content())
+			self.assertEqual(download(file_doc.file_url, self.auth_ops)[0], 200)
+			self.assertEqual(download(file_doc.file_url, self.auth_other)[0], 403)
+			self.assertEqual(download(file_doc.file_url, self.auth_nobody)[0], 403)
+			self.assertEqual(download(file_doc.file_url, None)[0], 403)
+
+		# Operations re-runs it over HTTP; an agent may not.
+		from crm_order_extension.tests.http_client import request
+
+		path = "/api/method/crm_order_extension.api.documents.generate"
+		denied = request("POST", path, {"doctype": FO, "name": order.name}, auth=self.auth_agent)
+		self.assertEqual(denied.status, 403)
+		refused = request("POST", path, {"doctype": FO, "name": order.name}, auth=self.auth_ops)
+		self.assertEqual(refused.status, 400)  # Review: nothing to re-run
+		self.assertIn("not Review", " ".join(refused.messages()))
