@@ -11,6 +11,8 @@ import threading
 import frappe
 from werkzeug.test import Client
 
+from crm_order_extension.tests.cleanup import drop_queued_jobs
+
 
 class Response:
 	def __init__(self, status: int, body: str):
@@ -47,6 +49,7 @@ def request(
 	thread = threading.Thread(target=run)
 	thread.start()
 	thread.join(120)
+	drop_queued_jobs()
 	return result["response"]
 
 

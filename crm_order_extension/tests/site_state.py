@@ -44,6 +44,11 @@ COUNTED = (
 	"Data Import",
 	"File",
 	"User Permission",
+	"Sensitive ID",
+	"Referral Partner",
+	"Access Log",
+	"Document Template",
+	"Email Template",
 )
 
 # Errors of this app (other apps' scheduled jobs may log theirs while tier 3 runs the scheduler,

@@ -79,9 +79,14 @@ class TestInstall(FrappeTestCase):
 		self.assertTrue(first[0], "the app owns records in other apps' DocTypes")
 
 	def test_migrate_keeps_admin_edits_to_settings(self):
-		frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", 7)
-		migrate_app_hooks()
-		self.assertEqual(frappe.db.get_single_value("CRM Order Extension Settings", "max_orders"), 7)
+		before = frappe.db.get_single_value("CRM Order Extension Settings", "max_orders")
+		try:
+			frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", 7)
+			migrate_app_hooks()
+			self.assertEqual(frappe.db.get_single_value("CRM Order Extension Settings", "max_orders"), 7)
+		finally:
+			# the uninstall test of this class commits (DDL): the edit must not reach the site
+			frappe.db.set_single_value("CRM Order Extension Settings", "max_orders", before)
 
 	def test_uninstall_then_reinstall(self):
 		"""Removing and re-adding custom fields is DDL, which commits: the test puts everything

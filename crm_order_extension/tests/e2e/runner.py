@@ -89,9 +89,9 @@ class Processes:
 
 def bring_up(processes: Processes, base_url: str, site: str, port: int):
 	if not _web_up(base_url, site):
-		# DEV_SERVER, as `bench start` sets it: pages served by `bench serve` reach socket.io on its
-		# own port (no proxy in front).
-		processes.start("web", "serve", "--port", str(port), "--noreload", env={"DEV_SERVER": "1"})
+		# Not DEV_SERVER (as `bench start` sets it): Frappe's dev server answers every error with its
+		# traceback, and the tests check the production answers. The tests reach socket.io directly.
+		processes.start("web", "serve", "--port", str(port), "--noreload")
 		deadline = time.monotonic() + PROCESS_TIMEOUT
 		while not _web_up(base_url, site):
 			if time.monotonic() > deadline:
