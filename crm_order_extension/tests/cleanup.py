@@ -36,6 +36,8 @@ def delete_users(users) -> None:
 	frappe.db.delete("CRM Notification", {"to_user": ("in", users)})
 	frappe.db.delete("Notification Log", {"for_user": ("in", users)})
 	frappe.db.delete("ToDo", {"allocated_to": ("in", users)})
+	# Frappe logs every download of a private file (order documents) by the user who made it.
+	frappe.db.delete("Access Log", {"user": ("in", users)})
 	queued = frappe.get_all("Email Queue Recipient", filters={"recipient": ("in", users)}, pluck="parent")
 	if queued:
 		frappe.db.delete("Email Queue Recipient", {"parent": ("in", queued)})

@@ -99,13 +99,15 @@ class PipelineCase(unittest.TestCase):
 		return self.admin.insert(doc)
 
 	def state(self, so: dict) -> tuple[list[str], list[dict]]:
-		orders = self.admin.get_list(
-			"Formation Order", filters={"sales_order": so["name"]}, fields=["status"]
-		)
+		# The ledger first: the job commits it together with the pipeline order's move, so once
+		# the entry is seen, the order read after it is past Ordered.
 		ledger = self.admin.get_list(
 			"Commission Ledger",
 			filters={"sales_order": so["name"]},
 			fields=["name", "agent", "commission_amount"],
+		)
+		orders = self.admin.get_list(
+			"Formation Order", filters={"sales_order": so["name"]}, fields=["status"]
 		)
 		return [o["status"] for o in orders], ledger
 
