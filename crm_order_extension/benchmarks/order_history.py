@@ -20,7 +20,6 @@ from crm_order_extension.orders.history import (
 	fetch_rows,
 	insert_rows,
 	replace_rows,
-	rows_for_orders,
 	summary_values,
 	sync_record,
 )
@@ -290,22 +289,13 @@ def run(orders: int = 500, items: int = 4):
 		replace_rows("CRM Lead", lead, rows, {}, force=True)
 		return len(rows)
 
-	def orders_of(limit):
-		return frappe.get_all(
-			"Sales Order",
-			filters={"customer": customer, "docstatus": 1},
-			fields=ORDER_FIELDS,
-			order_by="transaction_date desc, creation desc",
-			limit_page_length=limit,
-		)
-
 	def without_ship_dates(limit):
-		rows = rows_for_orders(orders_of(limit), limit, ship=False)
+		rows = fetch_rows(customer, limit, ship=False)
 		replace_rows("CRM Lead", lead, rows, {}, force=True)
 		return len(rows)
 
 	def with_ship_dates(limit):
-		rows = rows_for_orders(orders_of(limit), limit)
+		rows = fetch_rows(customer, limit)
 		replace_rows("CRM Lead", lead, rows, summary_values(rows), force=True)
 		return len(rows)
 

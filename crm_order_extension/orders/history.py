@@ -86,7 +86,7 @@ def downstream_orders(order_names: list[str]) -> dict[str, list[str]]:
 	return dict(downstream)
 
 
-def fetch_rows(customer: str, limit: int, crm_deal: str | None = None) -> list[dict]:
+def fetch_rows(customer: str, limit: int, crm_deal: str | None = None, ship: bool = True) -> list[dict]:
 	"""History rows of a customer's newest `limit` submitted orders; query count does not grow
 	with the number of orders or lines."""
 	orders = frappe.get_all(
@@ -105,7 +105,7 @@ def fetch_rows(customer: str, limit: int, crm_deal: str | None = None) -> list[d
 			order_by="transaction_date desc, creation desc",
 			limit_page_length=limit,
 		)
-	return rows_for_orders(orders, limit)
+	return rows_for_orders(orders, limit, ship=ship)
 
 
 def rows_for_orders(orders: list[dict], limit: int | None = None, ship: bool = True) -> list[dict]:
