@@ -84,3 +84,30 @@ def work_order(api, so: dict, item_code: str, qty: float = 1) -> dict:
 		}
 	)
 	return api.submit("Work Order", doc["name"])
+
+
+SO_API = "erpnext.selling.doctype.sales_order.sales_order."
+PAYMENT_API = "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry"
+
+
+def invoice(api, so: dict, only_line: int | None = None) -> dict:
+	"""A submitted Sales Invoice of the order (of one of its lines), as Desk's "Create" makes it."""
+	doc = api.call(SO_API + "make_sales_invoice", source_name=so["name"])
+	if only_line is not None:
+		line = so["items"][only_line]["name"]
+		doc["items"] = [item for item in doc["items"] if item.get("so_detail") == line]
+	doc["due_date"] = str(date.today())
+	return api.submit("Sales Invoice", api.insert(doc)["name"])
+
+
+def payment(api, invoice_doc: dict) -> dict:
+	"""A draft Payment Entry settling the invoice."""
+	doc = api.call(PAYMENT_API, dt="Sales Invoice", dn=invoice_doc["name"])
+	doc["reference_no"] = f"E2E-{invoice_doc['name']}"
+	doc["reference_date"] = str(date.today())
+	return api.insert(doc)
+
+
+def pay(api, so: dict) -> dict:
+	"""Invoice the order and settle it: the order is paid when the Payment Entry commits."""
+	return api.submit("Payment Entry", payment(api, invoice(api, so))["name"])

@@ -3,7 +3,6 @@ generates its documents (PDF and DOCX, attached privately) and moves it to Revie
 download for the admin and the referring Sales Agent, and are refused to other users."""
 
 import unittest
-from datetime import date
 
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.e2e import context, data
@@ -11,8 +10,6 @@ from crm_order_extension.tests.e2e.client import wait_until
 from crm_order_extension.tests.e2e.harness import email_of
 
 FO = "Formation Order"
-SO_API = "erpnext.selling.doctype.sales_order.sales_order."
-PAYMENT_API = "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry"
 
 
 class TestOrderDocuments(unittest.TestCase):
@@ -29,13 +26,7 @@ class TestOrderDocuments(unittest.TestCase):
 		)
 
 	def pay(self, so: dict) -> None:
-		invoice = self.admin.call(SO_API + "make_sales_invoice", source_name=so["name"])
-		invoice["due_date"] = str(date.today())
-		invoice = self.admin.submit("Sales Invoice", self.admin.insert(invoice)["name"])
-		payment = self.admin.call(PAYMENT_API, dt="Sales Invoice", dn=invoice["name"])
-		payment["reference_no"] = f"E2E-{invoice['name']}"
-		payment["reference_date"] = str(date.today())
-		self.admin.submit("Payment Entry", self.admin.insert(payment)["name"])
+		data.pay(self.admin, so)
 
 	def test_paid_order_gets_private_documents_readable_by_its_agent_only(self):
 		so = data.sales_order(

@@ -3,17 +3,14 @@ invoices are paid at the same moment; shop order IDs under concurrent imports; a
 
 import threading
 import unittest
-from datetime import date
 
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.e2e import context, data
 from crm_order_extension.tests.e2e.client import APIError, wait_until
 from crm_order_extension.tests.e2e.harness import email_of
 
-SO_API = "erpnext.selling.doctype.sales_order.sales_order."
 # A paid order is Queued; the real worker then generates its documents (Processing -> Review).
 PAID_STATUSES = (["Queued"], ["Processing"], ["Review"])
-PAYMENT_API = "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry"
 
 
 def at_once(*calls):
@@ -84,19 +81,10 @@ class PipelineCase(unittest.TestCase):
 		return so
 
 	def invoice(self, so: dict, only_line: int | None = None) -> dict:
-		doc = self.admin.call(SO_API + "make_sales_invoice", source_name=so["name"])
-		if only_line is not None:
-			line = so["items"][only_line]["name"]
-			doc["items"] = [item for item in doc["items"] if item.get("so_detail") == line]
-		doc["due_date"] = str(date.today())
-		created = self.admin.insert(doc)
-		return self.admin.submit("Sales Invoice", created["name"])
+		return data.invoice(self.admin, so, only_line)
 
 	def payment(self, invoice: dict) -> dict:
-		doc = self.admin.call(PAYMENT_API, dt="Sales Invoice", dn=invoice["name"])
-		doc["reference_no"] = f"E2E-{invoice['name']}"
-		doc["reference_date"] = str(date.today())
-		return self.admin.insert(doc)
+		return data.payment(self.admin, invoice)
 
 	def state(self, so: dict) -> tuple[list[str], list[dict]]:
 		# The ledger first: the job commits it together with the pipeline order's move, so once

@@ -2,14 +2,10 @@
 the real worker after the payment commits."""
 
 import unittest
-from datetime import date
 
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.e2e import context, data
 from crm_order_extension.tests.e2e.client import wait_until
-
-SO_API = "erpnext.selling.doctype.sales_order.sales_order."
-PAYMENT_API = "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry"
 
 
 class TestPartnerCommission(unittest.TestCase):
@@ -36,13 +32,7 @@ class TestPartnerCommission(unittest.TestCase):
 			custom_order_type="formation",
 			custom_referral_code=self.partner["referral_code"],
 		)
-		doc = self.admin.call(SO_API + "make_sales_invoice", source_name=so["name"])
-		doc["due_date"] = str(date.today())
-		invoice = self.admin.submit("Sales Invoice", self.admin.insert(doc)["name"])
-		payment = self.admin.call(PAYMENT_API, dt="Sales Invoice", dn=invoice["name"])
-		payment["reference_no"] = f"E2E-{invoice['name']}"
-		payment["reference_date"] = str(date.today())
-		self.admin.submit("Payment Entry", self.admin.insert(payment)["name"])
+		data.pay(self.admin, so)
 
 		rows = wait_until(lambda: self.ledger(so), message="partner commission after payment")
 		self.assertEqual(

@@ -3,7 +3,7 @@ real cron (the scheduler's tick and the Scheduled Job Type on the real worker), 
 replies, and CRM's own Convert to Deal."""
 
 import unittest
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from crm_order_extension.tests.e2e import context, data
 from crm_order_extension.tests.e2e.client import wait_until
