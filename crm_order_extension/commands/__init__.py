@@ -1,7 +1,19 @@
 """bench commands: `bench --site SITE crm-orders sync-all|benchmark`."""
 
+import sys
+
 import click
 from frappe.commands import get_site, pass_context
+
+# bench imports every app's commands before it runs one. A `bench worker` forks each job from this
+# process, so what is loaded here is loaded in every job: warm the document renderer once.
+if {"worker", "worker-pool"} & set(sys.argv[1:5]):
+	try:
+		from crm_order_extension.pipelines.documents import preload_renderer
+
+		preload_renderer()
+	except Exception:  # only a head start: a job imports what it needs anyway
+		pass
 
 
 @click.group("crm-orders")

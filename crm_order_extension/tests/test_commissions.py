@@ -299,7 +299,12 @@ class TestServiceOrderFields(CommissionTestCase):
 class TestAgentIsolation(CommissionTestCase):
 	"""Over real HTTP requests: an agent reads its own rows and referred orders, nothing else."""
 
-	USERS = ("coe-agent-a@example.com", "coe-agent-b@example.com", "coe-ops-reader@example.com")
+	USERS = (
+		"coe-agent-a@example.com",
+		"coe-agent-b@example.com",
+		"coe-ops-reader@example.com",
+		"coe-support-reader@example.com",
+	)
 
 	@classmethod
 	def setUpClass(cls):

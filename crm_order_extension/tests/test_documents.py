@@ -7,6 +7,9 @@ and removes it again."""
 
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
 
 import frappe
@@ -283,6 +286,39 @@ class TestGeneratorHook(DocumentsTestCase):
 		frappe.local.conf[documents.HOOK] = {"CCPA Audit": [f"{__name__}.extra_generator"]}
 		order = self.paid_formation()
 		self.assertEqual(len(files_of(order)), 3)
+
+
+class TestWorkerStart(FrappeTestCase):
+	"""`bench worker` loads every app's commands before it starts; each job is a fork of that
+	process, so the renderer warmed there is warm in every generation job."""
+
+	PRELOADED = ("docxtpl", "frappe.utils.pdf", "frappe.www.printview")
+
+	def loaded_by(self, *argv: str) -> list[str]:
+		code = (
+			"import sys\n"
+			f"sys.argv = {['bench_helper', 'frappe', *argv]!r}\n"
+			"from frappe.utils.bench_helper import get_app_groups\n"
+			"get_app_groups()\n"
+			f"print('loaded:' + ','.join(m for m in {self.PRELOADED!r} if m in sys.modules))\n"
+		)
+		done = subprocess.run(
+			[sys.executable, "-c", code],
+			cwd=os.path.abspath(frappe.local.sites_path),
+			capture_output=True,
+			text=True,
+			timeout=120,
+		)
+		self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+		line = next(x for x in done.stdout.splitlines() if x.startswith("loaded:"))
+		return [m for m in line.removeprefix("loaded:").split(",") if m]
+
+	def test_a_worker_process_starts_with_the_renderer_loaded(self):
+		self.assertEqual(self.loaded_by("worker", "--queue", "long"), list(self.PRELOADED))
+		self.assertEqual(self.loaded_by("worker-pool", "--num-workers", "2"), list(self.PRELOADED))
+
+	def test_other_commands_do_not_pay_for_it(self):
+		self.assertNotIn("docxtpl", self.loaded_by("migrate"))
 
 
 class TestDelivery(DocumentsTestCase):
