@@ -114,6 +114,17 @@ def test_file_names_and_versions():
 	assert d.documents_of_version(names, "FO-1", 1) == ["FO-1-A-v1.pdf", "FO-1-B-v1.docx"]
 	assert d.documents_of_version(names, "FO-1", 12) == ["FO-1-C-v12.pdf"]
 	assert d.documents_of_version(names, "FO-1", 0) == []
+	assert d.versions_of(names, "FO-1", 12) == {
+		"FO-1-A-v1.pdf": 1,
+		"FO-1-B-v1.docx": 1,
+		"FO-1-A-v2.pdf": 2,
+		"FO-1-B-v2a1b2c3.docx": 2,
+		"FO-1-C-v12.pdf": 12,
+	}
+	assert d.versions_of(names, "FO-1", 1) == {"FO-1-A-v1.pdf": 1, "FO-1-B-v1.docx": 1}
+	assert d.versions_of(names, "FO-1", None) == {}
+	# Frappe's suffix may be all digits: "-v1" + "123456" is version 1, not 1123456
+	assert d.versions_of(["FO-1-A-v1123456.pdf"], "FO-1", 3) == {"FO-1-A-v1123456.pdf": 1}
 	assert d.safe_stem("  ../etc/passwd ") == "etc-passwd"
 
 

@@ -61,13 +61,19 @@ def deliver(doctype: JSONValue = None, name: JSONValue = None) -> dict:
 def list_documents(doctype: JSONValue = None, name: JSONValue = None) -> dict:
 	"""The order's generated documents, newest version first, with the delivery email's status."""
 	doc = _get(doctype, name, "read")
-	latest = {f.name for f in documents.latest_documents(doc)}
 	files = documents.document_files(doc.doctype, doc.name)
+	versions = rules.versions_of([f.file_name for f in files], doc.name, doc.document_version)
 	return {
 		"version": doc.document_version,
 		"delivery_status": doc.get("delivery_status") or None,
 		"documents": [
-			{"name": f.name, "file_name": f.file_name, "file_url": f.file_url, "latest": f.name in latest}
+			{
+				"name": f.name,
+				"file_name": f.file_name,
+				"file_url": f.file_url,
+				"version": versions.get(f.file_name),
+				"latest": bool(doc.document_version) and versions.get(f.file_name) == doc.document_version,
+			}
 			for f in reversed(files)
 		],
 	}

@@ -225,6 +225,17 @@ def documents_of_version(names: Iterable[str], order: str, version: int | None) 
 	return sorted(name for name in names if name and pattern.fullmatch(name))
 
 
+def versions_of(names: Iterable[str], order: str, latest: int | None) -> dict[str, int]:
+	"""The generation run (1 … latest) of each of the order's document files; other files are left
+	out. A name matching two runs (a suffix of digits) belongs to the newer one."""
+	found: dict[str, int] = {}
+	names = list(names)
+	for version in range(int(latest or 0), 0, -1):
+		for name in documents_of_version(names, order, version):
+			found.setdefault(name, version)
+	return found
+
+
 # Generation and delivery rules -----------------------------------------------------------------
 
 # Statuses from which Operations may (re-)run the generation by hand.

@@ -211,6 +211,11 @@ class TestGeneration(DocumentsTestCase):
 			sorted(f.file_name for f in documents.latest_documents(order)),
 			sorted(n for n in names if "-v2." in n),
 		)
+		listed = api.list_documents(FO, order.name)["documents"]
+		self.assertEqual(
+			sorted((row["file_name"], row["version"], row["latest"]) for row in listed),
+			sorted((n, 2 if "-v2." in n else 1, "-v2." in n) for n in names),
+		)
 
 
 class TestFailures(DocumentsTestCase):

@@ -54,11 +54,42 @@ frappe.provide("crm_order_extension.pipeline");
 		);
 	};
 
+	// Every generated file by run, newest first: the sidebar shows the same names cut short, so
+	// versions cannot be told apart there.
+	const documents_list = (frm) => {
+		const field = frm.get_field("documents_html");
+		if (!field || !frm.doc.document_version) return;
+		frappe
+			.call({ method: DOCS_API + "list_documents", args: { doctype: frm.doctype, name: frm.doc.name } })
+			.then((r) => {
+				const rows = (r.message.documents || [])
+					.slice()
+					.sort((a, b) => (b.version || 0) - (a.version || 0))
+					.map(
+						(d) => `<tr>
+							<td><a href="${encodeURI(d.file_url)}" target="_blank" rel="noopener">
+								${frappe.utils.escape_html(d.file_name)}</a></td>
+							<td>${d.version ? __("Version {0}", [d.version]) : ""}</td>
+							<td>${d.latest ? `<span class="indicator-pill green">${__("Latest")}</span>` : ""}</td>
+						</tr>`
+					)
+					.join("");
+				field.$wrapper.html(
+					rows
+						? `<table class="table table-sm table-bordered"><thead><tr>
+							<th>${__("Document")}</th><th>${__("Run")}</th><th></th>
+						</tr></thead><tbody>${rows}</tbody></table>`
+						: `<p class="text-muted">${__("No documents attached")}</p>`
+				);
+			});
+	};
+
 	const events = {
 		refresh(frm) {
 			if (frm.is_new()) return;
 			delivery_alert(frm);
 			document_buttons(frm);
+			documents_list(frm);
 			frappe
 				.call({ method: API + "next_states", args: { doctype: frm.doctype, name: frm.doc.name } })
 				.then((r) => {
