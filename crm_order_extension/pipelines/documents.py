@@ -10,6 +10,8 @@ order to Failed with the template and error in the status log and an Error Log.
 
 import io
 import json
+import logging
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -272,9 +274,24 @@ def render_pdf(template, context: dict) -> bytes:
 		f'<div class="print-format">{header}{body}</div>{footer}</body></html>'
 	)
 	try:
-		return get_pdf(html, options=dict(PDF_OPTIONS))
+		with quiet_css_parser():
+			return get_pdf(html, options=dict(PDF_OPTIONS))
 	except Exception as exc:
 		raise DocumentError(rules.error_message(template.name, None, _("PDF: {0}").format(exc)))
+
+
+@contextmanager
+def quiet_css_parser():
+	"""get_pdf reads page margins from the print styles with cssutils, a CSS 2.1 parser that logs
+	each modern rule it does not know (var(), #rrggbbaa, object-fit) as an error: some twenty lines
+	per PDF in the worker log, none of them a fault."""
+	log = logging.getLogger("CSSUTILS")
+	level = log.level
+	log.setLevel(logging.CRITICAL)
+	try:
+		yield
+	finally:
+		log.setLevel(level)
 
 
 def letter_head_html(name: str | None) -> tuple[str, str]:
