@@ -50,19 +50,25 @@ def sync_all(context, doctypes, restart):
 		frappe.destroy()
 
 
-def connect_for_benchmark(context, allow_non_test_site: bool):
-	"""Benchmarks write and remove their own rows; on a production site that is a risk the operator
-	must accept explicitly."""
+def run_benchmark(context, allow_non_test_site: bool, module: str, **options) -> None:
+	"""Run `crm_order_extension.benchmarks.<module>.run(**options)` on the site. Benchmarks write and
+	remove their own rows; on a site without allow_tests that is a risk the operator must accept
+	explicitly."""
+	import importlib
+
 	import frappe
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
-	if not frappe.conf.allow_tests and not allow_non_test_site:
+	try:
+		if not frappe.conf.allow_tests and not allow_non_test_site:
+			raise click.ClickException(
+				"this site does not have allow_tests set; benchmarks create and delete rows of their own. "
+				"Use a test site, or pass --allow-non-test-site to run it here anyway."
+			)
+		importlib.import_module(f"crm_order_extension.benchmarks.{module}").run(**options)
+	finally:
 		frappe.destroy()
-		raise click.ClickException(
-			"this site does not have allow_tests set; benchmarks create and delete rows of their own. "
-			"Use a test site, or pass --allow-non-test-site to run it here anyway."
-		)
 
 
 ALLOW_OPTION = click.option(
@@ -79,15 +85,7 @@ ALLOW_OPTION = click.option(
 @pass_context
 def benchmark(context, orders, items, allow_non_test_site):
 	"""Time order history sync against the naive per-row baseline (on data it makes and removes)."""
-	import frappe
-
-	from crm_order_extension.benchmarks.order_history import run
-
-	connect_for_benchmark(context, allow_non_test_site)
-	try:
-		run(orders=orders, items=items)
-	finally:
-		frappe.destroy()
+	run_benchmark(context, allow_non_test_site, "order_history", orders=orders, items=items)
 
 
 @crm_orders.command("benchmark-sla")
@@ -96,15 +94,7 @@ def benchmark(context, orders, items, allow_non_test_site):
 @pass_context
 def benchmark_sla(context, leads, allow_non_test_site):
 	"""Time the 5-minute SLA sweep against naive sweeps, the business-hours clock and the hook."""
-	import frappe
-
-	from crm_order_extension.benchmarks.sla import run
-
-	connect_for_benchmark(context, allow_non_test_site)
-	try:
-		run(leads=leads)
-	finally:
-		frappe.destroy()
+	run_benchmark(context, allow_non_test_site, "sla", leads=leads)
 
 
 @crm_orders.command("benchmark-documents")
@@ -113,15 +103,7 @@ def benchmark_sla(context, leads, allow_non_test_site):
 @pass_context
 def benchmark_documents(context, orders, allow_non_test_site):
 	"""Time document generation by the real worker (needs `bench worker` on the long queue)."""
-	import frappe
-
-	from crm_order_extension.benchmarks.documents import run
-
-	connect_for_benchmark(context, allow_non_test_site)
-	try:
-		run(orders=orders)
-	finally:
-		frappe.destroy()
+	run_benchmark(context, allow_non_test_site, "documents", orders=orders)
 
 
 commands = [crm_orders]
