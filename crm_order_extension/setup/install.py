@@ -10,7 +10,6 @@ admin's edits are never overwritten.
 import frappe
 
 APP = "crm_order_extension"
-MODULE = "CRM Order Extension"
 
 
 def after_install():
@@ -68,16 +67,17 @@ def app_owned_records() -> list[tuple[str, str]]:
 	"""(doctype, name) of every record the app owns in DocTypes of other modules.
 
 	Derived from `hooks.fixtures`, so shipping a record and removing it on uninstall can never
-	drift apart. The app's own DocTypes go with its module when Frappe uninstalls it.
+	drift apart. The app's own DocTypes go with its modules when Frappe uninstalls it.
 	"""
 	records = []
+	own_modules = set(frappe.get_module_list(APP))
 	for fixture in frappe.get_hooks("fixtures", app_name=APP):
 		if isinstance(fixture, str):
 			fixture = {"dt": fixture}
 		doctype = fixture.get("dt") or fixture.get("doctype")
 		if not frappe.db.exists("DocType", doctype):
 			continue
-		if frappe.db.get_value("DocType", doctype, "module") == MODULE:
+		if frappe.db.get_value("DocType", doctype, "module") in own_modules:
 			continue
 		names = frappe.get_all(
 			doctype,

@@ -33,11 +33,19 @@ def migrate_app_hooks():
 
 
 class TestInstall(FrappeTestCase):
-	def test_app_is_installed_with_its_module(self):
+	def test_app_is_installed_with_its_modules(self):
 		self.assertIn(APP, frappe.get_installed_apps())
-		self.assertEqual(frappe.db.get_value("Module Def", "CRM Order Extension", "app_name"), APP)
-		for doctype in ("CRM Lead Order Item", "HD Ticket Order Item", "CRM Order Extension Settings"):
-			self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), "CRM Order Extension")
+		for module, doctypes, workspace in (
+			("CRM Order Extension", ("CRM Lead Order Item", "CRM Order Extension Settings"), None),
+			("CRM SLA", ("CRM SLA Cycle",), "CRM SLA"),
+			("Order Pipelines", ("Formation Order", "Commission Ledger", "Sensitive ID"), "Order Pipelines"),
+		):
+			self.assertEqual(frappe.db.get_value("Module Def", module, "app_name"), APP)
+			for doctype in doctypes:
+				self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), module)
+			if workspace:
+				# Desk's breadcrumbs lead from a record to its module's first workspace
+				self.assertEqual(frappe.db.get_value("Workspace", workspace, "module"), module)
 
 	def test_required_apps_and_hooks_load(self):
 		from frappe.installer import parse_app_name
