@@ -56,6 +56,14 @@ def messages() -> str:
 	return " ".join(str(m) for m in frappe.local.message_log)
 
 
+def comments_of(deal: str) -> list[str]:
+	return frappe.get_all(
+		"Comment",
+		filters={"reference_doctype": "CRM Deal", "reference_name": deal, "comment_type": "Comment"},
+		pluck="content",
+	)
+
+
 class TestDealWon(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -193,11 +201,7 @@ class TestDealWon(FrappeTestCase):
 		self.assertEqual(frappe.db.count("Customer"), customers)  # nothing half-made
 		self.assertIn("COE-NO-SUCH-ITEM", messages())
 		self.assertNotIn("COE-CAKE", messages())
-		comments = frappe.get_all(
-			"Comment",
-			filters={"reference_doctype": "CRM Deal", "reference_name": deal.name, "comment_type": "Comment"},
-			pluck="content",
-		)
+		comments = comments_of(deal.name)
 		self.assertTrue(any("COE-NO-SUCH-ITEM" in c for c in comments), comments)
 
 	def test_customer_tie_is_reported_never_guessed(self):
@@ -224,11 +228,7 @@ class TestDealWon(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("CRM Deal", deal.name, "status"), "Won")
 		self.assertEqual(orders_of(deal.name), [])
 		self.assertIn("Sales User", messages())
-		comments = frappe.get_all(
-			"Comment",
-			filters={"reference_doctype": "CRM Deal", "reference_name": deal.name, "comment_type": "Comment"},
-			pluck="content",
-		)
+		comments = comments_of(deal.name)
 		self.assertTrue(any("Sales User must create it" in c for c in comments), comments)
 
 	def test_crm_integration_customer_is_used_not_a_second_one(self):
