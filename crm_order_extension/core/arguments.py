@@ -8,7 +8,7 @@ into the value an endpoint needs, or raise RuleError with a one-line message nam
 import json
 import re
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 # Record names are varchar(140); anything longer cannot name a record.
 MAX_NAME_LENGTH = 140
@@ -26,13 +26,13 @@ def text(value, label: str, max_length: int = MAX_NAME_LENGTH, required: bool = 
 		value = str(value)
 	if value is None or (isinstance(value, str) and not value.strip()):
 		if required:
-			raise RuleError("{0} is required", label)
+			raise RuleError(_("{0} is required"), label)
 		return None
 	if not isinstance(value, str):
-		raise RuleError("{0} must be a single text value", label)
+		raise RuleError(_("{0} must be a single text value"), label)
 	value = value.strip()
 	if len(value) > max_length:
-		raise RuleError("{0} is too long (at most {1} characters)", label, max_length)
+		raise RuleError(_("{0} is too long (at most {1} characters)"), label, max_length)
 	return value
 
 
@@ -45,13 +45,13 @@ def integer(value, label: str, default: int, minimum: int | None = None, maximum
 	elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
 		value = int(value.strip())
 	if isinstance(value, bool) or not isinstance(value, int):
-		raise RuleError("{0} must be a whole number", label)
+		raise RuleError(_("{0} must be a whole number"), label)
 	if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
 		if maximum is None:
-			raise RuleError("{0} must be {1} or more", label, minimum)
+			raise RuleError(_("{0} must be {1} or more"), label, minimum)
 		if minimum is None:
-			raise RuleError("{0} must be {1} or less", label, maximum)
-		raise RuleError("{0} must be between {1} and {2}", label, minimum, maximum)
+			raise RuleError(_("{0} must be {1} or less"), label, maximum)
+		raise RuleError(_("{0} must be between {1} and {2}"), label, minimum, maximum)
 	return value
 
 
@@ -65,7 +65,7 @@ def boolean(value, label: str, default: bool = False) -> bool:
 		return bool(value)
 	if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
 		return value.strip().lower() in TRUE
-	raise RuleError("{0} must be true or false (1 or 0)", label)
+	raise RuleError(_("{0} must be true or false (1 or 0)"), label)
 
 
 def names(value, label: str, max_items: int = MAX_NAMES) -> list[str]:
@@ -75,18 +75,18 @@ def names(value, label: str, max_items: int = MAX_NAMES) -> list[str]:
 		try:
 			value = json.loads(value)
 		except (ValueError, RecursionError):
-			raise RuleError("{0} must be a list of names", label)
+			raise RuleError(_("{0} must be a list of names"), label)
 	if isinstance(value, str):
 		value = [value]
 	if value is None or value == []:
-		raise RuleError("{0} is required", label)
+		raise RuleError(_("{0} is required"), label)
 	if not isinstance(value, list):
-		raise RuleError("{0} must be a list of names", label)
+		raise RuleError(_("{0} must be a list of names"), label)
 	if len(value) > max_items:
-		raise RuleError("{0}: at most {1} at a time", label, max_items)
+		raise RuleError(_("{0}: at most {1} at a time"), label, max_items)
 	result = []
 	for item in value:
 		if not isinstance(item, str):
-			raise RuleError("{0} must be a list of names", label)
+			raise RuleError(_("{0} must be a list of names"), label)
 		result.append(text(item, label))
 	return result

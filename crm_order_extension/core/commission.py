@@ -10,7 +10,7 @@ import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 FORMATION = "Formation"
 CRTC = "CRTC"
@@ -72,14 +72,14 @@ def check_rules(rules: Iterable[Mapping]) -> None:
 		service_type, tier = rule.get("service_type"), _tier(rule.get("tier"))
 		if service_type not in COMMISSION_SERVICE_TYPES:
 			raise RuleError(
-				"Unknown service type {0}. Valid values: {1}",
+				_("Unknown service type {0}. Valid values: {1}"),
 				service_type,
 				", ".join(COMMISSION_SERVICE_TYPES),
 			)
 		if float(rule.get("amount") or 0) < 0:
-			raise RuleError("Commission amount for {0} ({1}) cannot be negative", service_type, tier)
+			raise RuleError(_("Commission amount for {0} ({1}) cannot be negative"), service_type, tier)
 		if (service_type, tier) in seen:
-			raise RuleError("There is already a commission rule for {0} and tier {1}", service_type, tier)
+			raise RuleError(_("There is already a commission rule for {0} and tier {1}"), service_type, tier)
 		seen.add((service_type, tier))
 
 
@@ -116,11 +116,11 @@ def generate_referral_code(
 	attempts: int = 20,
 ) -> str:
 	"""A new referral code; retried while `exists(code)` says it is taken (the adapter checks the DB)."""
-	for _ in range(attempts):
-		code = REFERRAL_PREFIX + "".join(rand_choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+	for _attempt in range(attempts):
+		code = REFERRAL_PREFIX + "".join(rand_choice(REFERRAL_ALPHABET) for _i in range(REFERRAL_CODE_LENGTH))
 		if not (exists and exists(code)):
 			return code
-	raise RuleError("Could not generate a unique referral code after {0} attempts", attempts)
+	raise RuleError(_("Could not generate a unique referral code after {0} attempts"), attempts)
 
 
 def ledger_key(sales_order: str | None) -> str:
@@ -130,14 +130,14 @@ def ledger_key(sales_order: str | None) -> str:
 	"""
 	key = (sales_order or "").strip()
 	if not key:
-		raise RuleError("A commission ledger entry needs a Sales Order")
+		raise RuleError(_("A commission ledger entry needs a Sales Order"))
 	return key
 
 
 def _check_status(status: str | None) -> None:
 	if status not in LEDGER_TRANSITIONS:
 		raise RuleError(
-			"Unknown commission status {0}. Valid values: {1}", status, ", ".join(LEDGER_STATUSES)
+			_("Unknown commission status {0}. Valid values: {1}"), status, ", ".join(LEDGER_STATUSES)
 		)
 
 
@@ -150,18 +150,23 @@ def check_ledger_transition(current: str | None, target: str, paid_date: date | 
 	_check_status(target)
 	if current is None:
 		if target != PENDING:
-			raise RuleError("A new commission entry must start as {0}, not {1}", PENDING, target)
+			raise RuleError(_("A new commission entry must start as {0}, not {1}"), PENDING, target)
 		return
 	_check_status(current)
 	if target != current and target not in LEDGER_TRANSITIONS[current]:
 		legal = LEDGER_TRANSITIONS[current]
 		if not legal:
-			raise RuleError("Cannot change commission status from {0} to {1}: {0} is final", current, target)
+			raise RuleError(
+				_("Cannot change commission status from {0} to {1}: {0} is final"), current, target
+			)
 		raise RuleError(
-			"Cannot change commission status from {0} to {1}. Allowed: {2}", current, target, ", ".join(legal)
+			_("Cannot change commission status from {0} to {1}. Allowed: {2}"),
+			current,
+			target,
+			", ".join(legal),
 		)
 	if target == PAID and not paid_date:
-		raise RuleError("Enter the paid date before marking a commission as {0}", PAID)
+		raise RuleError(_("Enter the paid date before marking a commission as {0}"), PAID)
 
 
 def status_after_refund(status: str) -> tuple[str, bool]:
@@ -192,7 +197,7 @@ def check_eligible_date(eligible_date: date, today: date) -> None:
 	"""Raise RuleError when an entry is made Eligible while its refund window is still open."""
 	if today < eligible_date:
 		raise RuleError(
-			"The refund window is still open: this commission becomes eligible on {0}", eligible_date
+			_("The refund window is still open: this commission becomes eligible on {0}"), eligible_date
 		)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 WON = "Won"
 DEFAULT_DELIVERY_DAYS = 7
@@ -43,7 +43,7 @@ def check_recreate(orders: Iterable[Mapping]) -> None:
 	active = active_orders(orders)
 	if active:
 		raise RuleError(
-			"Sales Order {0} of this deal is not cancelled: cancel it before creating a new one",
+			_("Sales Order {0} of this deal is not cancelled: cancel it before creating a new one"),
 			", ".join(active),
 		)
 
@@ -63,7 +63,7 @@ def customer_source(organization_name: str | None, contact_name: str | None) -> 
 	contact_name = " ".join((contact_name or "").split())
 	if contact_name:
 		return CustomerSource(contact_name, INDIVIDUAL)
-	raise RuleError("The deal has neither an organization nor a contact to create the customer from")
+	raise RuleError(_("The deal has neither an organization nor a contact to create the customer from"))
 
 
 @dataclass
@@ -104,12 +104,12 @@ def check_lines(deal: str, result: OrderLines) -> list[dict]:
 	"""The lines, or why no order can be made: never a half-filled order."""
 	if result.missing:
 		raise RuleError(
-			"No Sales Order was created for deal {0}: these products are not ERPNext Items: {1}",
+			_("No Sales Order was created for deal {0}: these products are not ERPNext Items: {1}"),
 			deal,
 			", ".join(result.missing),
 		)
 	if not result.lines:
-		raise RuleError("No Sales Order was created for deal {0}: the deal has no products", deal)
+		raise RuleError(_("No Sales Order was created for deal {0}: the deal has no products"), deal)
 	return result.lines
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from crm_order_extension.core import formation, pipeline
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 ENTITY_TYPE = "Entity Type"
 SERVICE_TYPE = "Service Type"
@@ -95,29 +95,33 @@ def validate_template(
 	conditions that exist for that DocType, each once."""
 	if pipeline_doctype not in (pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE):
 		raise RuleError(
-			"Choose the order type: {0} or {1}", pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE
+			_("Choose the order type: {0} or {1}"), pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE
 		)
 	if output_format not in OUTPUT_FORMATS:
 		raise RuleError(
-			"Unknown output format {0}. Valid values: {1}", output_format, ", ".join(OUTPUT_FORMATS)
+			_("Unknown output format {0}. Valid values: {1}"), output_format, ", ".join(OUTPUT_FORMATS)
 		)
 	if output_format in (PDF, PDF_AND_DOCX) and not has_html:
-		raise RuleError("A {0} output needs an HTML body", PDF)
+		raise RuleError(_("A {0} output needs an HTML body"), PDF)
 	if output_format in (DOCX, PDF_AND_DOCX) and not has_docx:
-		raise RuleError("A {0} output needs an attached .docx template", DOCX)
+		raise RuleError(_("A {0} output needs an attached .docx template"), DOCX)
 	seen = set()
 	for row, (condition, value) in enumerate(conditions, start=1):
 		if condition not in CONDITION_SCOPE:
-			raise RuleError("Row {0}: unknown condition {1}", row, condition)
+			raise RuleError(_("Row {0}: unknown condition {1}"), row, condition)
 		doctype, values = CONDITION_SCOPE[condition]
 		if doctype != pipeline_doctype:
-			raise RuleError("Row {0}: a {1} condition only applies to a {2}", row, condition, doctype)
+			raise RuleError(_("Row {0}: a {1} condition only applies to a {2}"), row, condition, doctype)
 		if value not in values:
 			raise RuleError(
-				"Row {0}: {1} is not a valid {2}. Valid values: {3}", row, value, condition, ", ".join(values)
+				_("Row {0}: {1} is not a valid {2}. Valid values: {3}"),
+				row,
+				value,
+				condition,
+				", ".join(values),
 			)
 		if (condition, value) in seen:
-			raise RuleError("Row {0}: {1} {2} is listed twice", row, condition, value)
+			raise RuleError(_("Row {0}: {1} {2} is listed twice"), row, condition, value)
 		seen.add((condition, value))
 
 
@@ -167,7 +171,7 @@ def normalize_outputs(produced: object, source: str) -> list[tuple[str, bytes, s
 		return []
 	if not isinstance(produced, list | tuple):
 		raise RuleError(
-			"Generator {0} must return a list of (name, content, extension), got {1}",
+			_("Generator {0} must return a list of (name, content, extension), got {1}"),
 			source,
 			type(produced).__name__,
 		)
@@ -175,20 +179,20 @@ def normalize_outputs(produced: object, source: str) -> list[tuple[str, bytes, s
 	for item in produced:
 		if not isinstance(item, list | tuple) or len(item) != 3:
 			raise RuleError(
-				"Generator {0} returned {1}; expected (name, content, extension)", source, repr(item)[:80]
+				_("Generator {0} returned {1}; expected (name, content, extension)"), source, repr(item)[:80]
 			)
 		stem, content, extension = item
 		stem = safe_stem(str(stem or ""))
 		extension = str(extension or "").lower().lstrip(".")
 		if not stem:
-			raise RuleError("Generator {0} returned a document without a name", source)
+			raise RuleError(_("Generator {0} returned a document without a name"), source)
 		if isinstance(content, str):
 			content = content.encode()
 		if not isinstance(content, bytes | bytearray) or not content:
-			raise RuleError("Generator {0} returned no content for {1}", source, stem)
+			raise RuleError(_("Generator {0} returned no content for {1}"), source, stem)
 		if not _EXTENSION.match(extension):
 			raise RuleError(
-				"Generator {0} returned an invalid file extension {1} for {2}", source, extension, stem
+				_("Generator {0} returned an invalid file extension {1} for {2}"), source, extension, stem
 			)
 		outputs.append((stem, bytes(content), extension))
 	return outputs
@@ -198,7 +202,7 @@ def check_unique_outputs(outputs: Iterable[tuple[str, bytes, str]]) -> None:
 	seen = set()
 	for stem, _content, extension in outputs:
 		if (stem.lower(), extension) in seen:
-			raise RuleError("Two documents of one run are both named {0}.{1}", stem, extension)
+			raise RuleError(_("Two documents of one run are both named {0}.{1}"), stem, extension)
 		seen.add((stem.lower(), extension))
 
 
@@ -253,19 +257,19 @@ def generation_trigger(before: str | None, after: str, by_generation_job: bool) 
 def check_can_regenerate(status: str) -> None:
 	if status not in REGENERATE_FROM:
 		raise RuleError(
-			"Documents are generated from status {0}, not {1}", " / ".join(REGENERATE_FROM), status
+			_("Documents are generated from status {0}, not {1}"), " / ".join(REGENERATE_FROM), status
 		)
 
 
 def check_can_deliver(status: str, recipient: str | None, documents: list[str]) -> None:
 	if status != pipeline.READY:
-		raise RuleError("Only an order in status {0} can be delivered, not {1}", pipeline.READY, status)
+		raise RuleError(_("Only an order in status {0} can be delivered, not {1}"), pipeline.READY, status)
 	if not recipient:
 		raise RuleError(
-			"The customer has no contact email: set a primary contact with an email address first"
+			_("The customer has no contact email: set a primary contact with an email address first")
 		)
 	if not documents:
-		raise RuleError("The order has no generated documents to deliver")
+		raise RuleError(_("The order has no generated documents to deliver"))
 
 
 def error_message(template: str, line: int | None, error: str) -> str:

@@ -3,7 +3,16 @@
 The message is an untranslated English format string plus its arguments, so a Frappe adapter
 can translate the template before formatting: `frappe.throw(_(e.template).format(*e.args))`.
 Translating after formatting would never match the translation catalogue.
+
+Core modules write each template as `_("literal")` with the no-op marker `_` below: Frappe's
+translation extractor (babel's `extract_python`, keywords `_` and `_lt`) finds the literals by that
+call, so they reach the app's catalogue, while the core stays free of Frappe.
 """
+
+
+def _(message: str) -> str:
+	"""Marks `message` as a translatable template; returns it unchanged (the adapter translates)."""
+	return message
 
 
 class RuleError(ValueError):

@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 LLC = "LLC"
 # As the Formation Order issue names them.
@@ -95,7 +95,7 @@ def validate_state(code: str | None) -> str:
 	"""The state code, trimmed and upper-cased (" ca" → "CA"); RuleError if not a state or DC."""
 	normalized = (code or "").strip().upper()
 	if normalized not in US_STATES:
-		raise RuleError("{0} is not a US state code (two letters, e.g. DE or CA)", code)
+		raise RuleError(_("{0} is not a US state code (two letters, e.g. DE or CA)"), code)
 	return normalized
 
 
@@ -111,20 +111,20 @@ def validate_ownership(percentages: Iterable[float | None]) -> None:
 	"""At least one member, each owning more than 0%, together 100% (± 0.01)."""
 	values = list(percentages)
 	if not values:
-		raise RuleError("Add at least one member")
+		raise RuleError(_("Add at least one member"))
 	total = Decimal(0)
 	for row, value in enumerate(values, start=1):
 		amount = None if value is None else _decimal(value)
 		if amount is None or not amount.is_finite() or amount <= 0:
-			raise RuleError("Row {0}: ownership percentage must be greater than 0", row)
+			raise RuleError(_("Row {0}: ownership percentage must be greater than 0"), row)
 		total += amount
 	if abs(total - OWNERSHIP_TOTAL) > OWNERSHIP_TOLERANCE:
-		raise RuleError("Ownership percentages must add up to 100%, not {0}%", f"{total.normalize():f}")
+		raise RuleError(_("Ownership percentages must add up to 100%, not {0}%"), f"{total.normalize():f}")
 
 
 def validate_entity_type(entity_type: str | None) -> None:
 	if entity_type not in ENTITY_TYPES:
-		raise RuleError("Unknown entity type {0}. Valid values: {1}", entity_type, ", ".join(ENTITY_TYPES))
+		raise RuleError(_("Unknown entity type {0}. Valid values: {1}"), entity_type, ", ".join(ENTITY_TYPES))
 
 
 def validate_management_type(entity_type: str | None, management_type: str | None) -> str | None:
@@ -133,17 +133,17 @@ def validate_management_type(entity_type: str | None, management_type: str | Non
 	management_type = (management_type or "").strip() or None
 	if entity_type == LLC:
 		if management_type not in MANAGEMENT_TYPES:
-			raise RuleError("An LLC must be {0}", " or ".join(MANAGEMENT_TYPES))
+			raise RuleError(_("An LLC must be {0}"), " or ".join(MANAGEMENT_TYPES))
 		return management_type
 	if management_type:
-		raise RuleError("Only an LLC has a management type; clear it for a {0}", entity_type)
+		raise RuleError(_("Only an LLC has a management type; clear it for a {0}"), entity_type)
 	return None
 
 
 def validate_service_type(service_type: str | None) -> None:
 	if service_type not in SERVICE_TYPES:
 		raise RuleError(
-			"Unknown compliance service {0}. Valid values: {1}", service_type, ", ".join(SERVICE_TYPES)
+			_("Unknown compliance service {0}. Valid values: {1}"), service_type, ", ".join(SERVICE_TYPES)
 		)
 
 
@@ -152,9 +152,9 @@ def validate_add_ons(add_ons: Iterable[str]) -> None:
 	seen = set()
 	for add_on in add_ons:
 		if add_on not in ADD_ONS:
-			raise RuleError("Unknown add-on {0}. Valid values: {1}", add_on, ", ".join(ADD_ONS))
+			raise RuleError(_("Unknown add-on {0}. Valid values: {1}"), add_on, ", ".join(ADD_ONS))
 		if add_on in seen:
-			raise RuleError("Add-on {0} is listed twice", add_on)
+			raise RuleError(_("Add-on {0} is listed twice"), add_on)
 		seen.add(add_on)
 
 
@@ -164,7 +164,7 @@ def order_total(base_fee: float | None, add_on_prices: Iterable[float | None]) -
 	for price in (base_fee, *add_on_prices):
 		amount = _decimal(price or 0)
 		if amount is None or not amount.is_finite() or amount < 0:
-			raise RuleError("Invalid price {0}: prices must be numbers of 0 or more", price)
+			raise RuleError(_("Invalid price {0}: prices must be numbers of 0 or more"), price)
 		total += amount
 	return float(total.quantize(_CENT, rounding=ROUND_HALF_UP))
 
@@ -176,15 +176,17 @@ def parse_intake_data(raw: str | Mapping | None) -> dict:
 	if isinstance(raw, Mapping):
 		return dict(raw)
 	if not isinstance(raw, str):
-		raise RuleError("Intake data must be a JSON object, got {0}", type(raw).__name__)
+		raise RuleError(_("Intake data must be a JSON object, got {0}"), type(raw).__name__)
 	if not raw.strip():
 		return {}
 	try:
 		data = json.loads(raw)
 	except json.JSONDecodeError as e:
-		raise RuleError("Intake data is not valid JSON: {0} (line {1}, column {2})", e.msg, e.lineno, e.colno)
+		raise RuleError(
+			_("Intake data is not valid JSON: {0} (line {1}, column {2})"), e.msg, e.lineno, e.colno
+		)
 	if not isinstance(data, dict):
-		raise RuleError("Intake data must be a JSON object, got {0}", _json_kind(data))
+		raise RuleError(_("Intake data must be a JSON object, got {0}"), _json_kind(data))
 	return data
 
 

@@ -9,7 +9,7 @@ this module only adds the rules that depend on the move itself.
 
 from collections.abc import Iterable
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 ORDERED = "Ordered"
 QUEUED = "Queued"
@@ -61,7 +61,7 @@ def is_terminal(state: str) -> bool:
 
 def _check_known(state: str | None) -> None:
 	if state not in TRANSITIONS:
-		raise PipelineError("Unknown order status {0}. Valid statuses: {1}", state, ", ".join(STATES))
+		raise PipelineError(_("Unknown order status {0}. Valid statuses: {1}"), state, ", ".join(STATES))
 
 
 def _role_set(roles: Iterable[str]) -> set[str]:
@@ -78,7 +78,7 @@ def next_states(current: str) -> tuple[str, ...]:
 def check_initial_state(state: str | None) -> None:
 	"""A new document may only be created in the initial state (no skipping the pipeline)."""
 	if state != ORDERED:
-		raise PipelineError("A new order must start in status {0}, not {1}", ORDERED, state)
+		raise PipelineError(_("A new order must start in status {0}, not {1}"), ORDERED, state)
 
 
 def check_transition(
@@ -101,14 +101,16 @@ def check_transition(
 	legal = TRANSITIONS[current]
 	if target not in legal:
 		if not legal:
-			raise PipelineError("Cannot move from {0} to {1}: {0} is a final status", current, target)
+			raise PipelineError(_("Cannot move from {0} to {1}: {0} is a final status"), current, target)
 		raise PipelineError(
-			"Cannot move from {0} to {1}. Allowed next statuses: {2}", current, target, ", ".join(legal)
+			_("Cannot move from {0} to {1}. Allowed next statuses: {2}"), current, target, ", ".join(legal)
 		)
 	if target == APPROVED and reviewer_role not in _role_set(roles):
-		raise PipelineError("Only users with the {0} role can move an order to {1}", reviewer_role, APPROVED)
+		raise PipelineError(
+			_("Only users with the {0} role can move an order to {1}"), reviewer_role, APPROVED
+		)
 	if target == READY and doctype == FORMATION_ORDER and not (filing_number or "").strip():
-		raise PipelineError("Enter the filing number before moving a {0} to {1}", FORMATION_ORDER, READY)
+		raise PipelineError(_("Enter the filing number before moving a {0} to {1}"), FORMATION_ORDER, READY)
 
 
 def allowed_next_states(

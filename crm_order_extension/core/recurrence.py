@@ -3,7 +3,7 @@
 import calendar
 from datetime import date
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 ONE_TIME = "One-time"
 MONTHLY = "Monthly"
@@ -38,7 +38,7 @@ def _months_for(recurrence: str) -> int | None:
 	if recurrence == ONE_TIME:
 		return None
 	if recurrence not in _MONTHS:
-		raise RuleError("Unknown recurrence {0}. Valid values: {1}", recurrence, ", ".join(RECURRENCES))
+		raise RuleError(_("Unknown recurrence {0}. Valid values: {1}"), recurrence, ", ".join(RECURRENCES))
 	return _MONTHS[recurrence]
 
 

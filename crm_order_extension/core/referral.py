@@ -7,7 +7,7 @@ entries share the ledger's life cycle (Pending -> Eligible -> Paid, reversal on 
 
 from collections.abc import Iterable, Mapping
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 SALES_AGENT = "Sales Agent"
 REFERRAL_PARTNER = "Referral Partner"
@@ -19,9 +19,9 @@ def check_rate(rate: float | None) -> float:
 	try:
 		value = float(rate or 0)
 	except (TypeError, ValueError):
-		raise RuleError("The commission rate must be a number") from None
+		raise RuleError(_("The commission rate must be a number")) from None
 	if value != value or value < 0 or value > 100:  # NaN too
-		raise RuleError("The commission rate must be between 0 and 100 %, not {0}", rate)
+		raise RuleError(_("The commission rate must be between 0 and 100 %, not {0}"), rate)
 	return value
 
 
@@ -42,12 +42,12 @@ def party_of(party_type: str | None, agent: str | None, partner: str | None) -> 
 	A blank type is a Sales Agent entry (entries made before partners existed)."""
 	party_type = party_type or SALES_AGENT
 	if party_type not in PARTY_TYPES:
-		raise RuleError("Unknown party type {0}. Valid values: {1}", party_type, ", ".join(PARTY_TYPES))
+		raise RuleError(_("Unknown party type {0}. Valid values: {1}"), party_type, ", ".join(PARTY_TYPES))
 	own, other = (agent, partner) if party_type == SALES_AGENT else (partner, agent)
 	if not own:
-		raise RuleError("A commission entry of a {0} needs the {0}", party_type)
+		raise RuleError(_("A commission entry of a {0} needs the {0}"), party_type)
 	if other:
-		raise RuleError("A commission entry belongs to one {0} or one {1}, not both", *PARTY_TYPES)
+		raise RuleError(_("A commission entry belongs to one {0} or one {1}, not both"), *PARTY_TYPES)
 	return party_type, own
 
 

@@ -7,7 +7,7 @@ variables it records with a traceback.
 
 import hashlib
 
-from crm_order_extension.core.errors import RuleError
+from crm_order_extension.core.errors import RuleError, _
 
 SSN = "SSN"
 EIN = "EIN"
@@ -43,7 +43,7 @@ ITIN_GROUPS = frozenset(
 
 def check_type(id_type: str | None) -> str:
 	if id_type not in ID_TYPES:
-		raise RuleError("Unknown ID type {0}. Valid values: {1}", id_type, ", ".join(ID_TYPES))
+		raise RuleError(_("Unknown ID type {0}. Valid values: {1}"), id_type, ", ".join(ID_TYPES))
 	return id_type
 
 
@@ -53,9 +53,9 @@ def digits_of(id_type: str, secret: str | None) -> str:
 	secret_text = secret if isinstance(secret, str) else ""
 	secret_digits = "".join(ch for ch in secret_text if ch not in SEPARATORS)
 	if not secret_digits:
-		raise RuleError("Enter the {0}", id_type)
+		raise RuleError(_("Enter the {0}"), id_type)
 	if not (secret_digits.isascii() and secret_digits.isdigit()) or len(secret_digits) != LENGTH:
-		raise RuleError("An {0} has 9 digits (dashes and spaces are allowed)", id_type)
+		raise RuleError(_("An {0} has 9 digits (dashes and spaces are allowed)"), id_type)
 	return secret_digits
 
 
@@ -64,20 +64,20 @@ def normalize(id_type: str, secret: str | None) -> str:
 	secret_digits = digits_of(id_type, secret)
 	if id_type == SSN:
 		if secret_digits[:3] in ("000", "666") or secret_digits.startswith("9"):
-			raise RuleError("This SSN is not valid: it cannot start with 000, 666 or 9")
+			raise RuleError(_("This SSN is not valid: it cannot start with 000, 666 or 9"))
 		if secret_digits[3:5] == "00":
-			raise RuleError("This SSN is not valid: its 4th and 5th digits cannot be 00")
+			raise RuleError(_("This SSN is not valid: its 4th and 5th digits cannot be 00"))
 		if secret_digits[5:] == "0000":
-			raise RuleError("This SSN is not valid: its last four digits cannot be 0000")
+			raise RuleError(_("This SSN is not valid: its last four digits cannot be 0000"))
 	elif id_type == EIN:
 		if secret_digits[:2] not in EIN_PREFIXES:
-			raise RuleError("This EIN is not valid: its first two digits are not an IRS campus prefix")
+			raise RuleError(_("This EIN is not valid: its first two digits are not an IRS campus prefix"))
 	elif id_type == ITIN:
 		if not secret_digits.startswith("9"):
-			raise RuleError("This ITIN is not valid: an ITIN starts with 9")
+			raise RuleError(_("This ITIN is not valid: an ITIN starts with 9"))
 		if secret_digits[3:5] not in ITIN_GROUPS:
 			raise RuleError(
-				"This ITIN is not valid: its 4th and 5th digits must be 50-65, 70-88, 90-92 or 94-99"
+				_("This ITIN is not valid: its 4th and 5th digits must be 50-65, 70-88, 90-92 or 94-99")
 			)
 	return secret_digits
 
