@@ -83,21 +83,59 @@ doc_events = {
 		"on_update": "crm_order_extension.sla.communication.on_communication_insert",
 	},
 	"CRM Lead": {
-		"after_insert": "crm_order_extension.sla.records.on_record_insert",
+		# before CRM's before_validate picks the SLA: a new lead has its status (compat)
+		"before_insert": "crm_order_extension.sla.records.on_lead_before_insert",
+		# after CRM's apply_sla: a running cycle's target stays the record's (rolling responses)
+		"before_save": "crm_order_extension.sla.records.keep_cycle_clock",
+		"after_insert": [
+			"crm_order_extension.sla.records.on_record_insert",
+			# a returning customer's orders show on a new record without anyone pressing Fetch
+			"crm_order_extension.orders.sync.on_record_insert",
+		],
 		"on_change": "crm_order_extension.sla.records.on_lead_change",
-		# setting the ERPNext Customer needs read access to that customer
-		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
+		"on_update": "crm_order_extension.orders.sync.on_record_update",
+		"validate": [
+			# setting the ERPNext Customer needs read access to that customer
+			"crm_order_extension.orders.permissions.validate_explicit_customer",
+			# a form opened before a background sync must not write its old sync fields back
+			"crm_order_extension.server_owned.keep_stored_values",
+		],
+		"on_trash": "crm_order_extension.orders.history.delete_rows",
 	},
 	"CRM Deal": {
 		# CRM's Convert to Deal copies every same-named field, tables included
 		"before_insert": "crm_order_extension.sla.records.on_deal_before_insert",
-		"after_insert": "crm_order_extension.sla.records.on_record_insert",
-		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
-		# Deal won -> draft Sales Order (after CRM's own on_update, which may create the customer)
-		"on_update": "crm_order_extension.orders.deal_won.on_deal_update",
+		"before_save": "crm_order_extension.sla.records.keep_cycle_clock",
+		"after_insert": [
+			"crm_order_extension.sla.records.on_record_insert",
+			"crm_order_extension.orders.sync.on_record_insert",
+		],
+		"validate": [
+			"crm_order_extension.orders.permissions.validate_explicit_customer",
+			"crm_order_extension.server_owned.keep_stored_values",
+		],
+		"on_update": [
+			"crm_order_extension.orders.sync.on_record_update",
+			# Deal won -> draft Sales Order (after CRM's own on_update, which may create the customer)
+			"crm_order_extension.orders.deal_won.on_deal_update",
+		],
+		"on_trash": "crm_order_extension.orders.history.delete_rows",
 	},
 	"HD Ticket": {
-		"validate": "crm_order_extension.orders.permissions.validate_explicit_customer",
+		"after_insert": "crm_order_extension.orders.sync.on_record_insert",
+		"on_update": "crm_order_extension.orders.sync.on_record_update",
+		"validate": [
+			"crm_order_extension.orders.permissions.validate_explicit_customer",
+			"crm_order_extension.server_owned.keep_stored_values",
+		],
+		"on_trash": "crm_order_extension.orders.history.delete_rows",
+	},
+	"Contact": {
+		# emails and customer links decide which customer a lead, deal or ticket belongs to
+		"on_update": "crm_order_extension.orders.sync.on_contact_update",
+	},
+	"Customer": {
+		"on_update": "crm_order_extension.orders.sync.on_customer_update",
 	},
 	"CRM Order Extension Settings": {
 		# who may read the stored order history rows follows the settings' role list

@@ -68,21 +68,23 @@ def fetch_deal_orders(deal_name: JSONValue = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def hd_ticket_fetch_orders(contact: JSONValue = None, ticket_name: JSONValue = None) -> dict:
-	"""Re-sync the order history of an HD Ticket (`ticket_name`, a name or number) raised by
-	`contact` (a Contact name)."""
-	ticket_name = required(ticket_name, _("Ticket"))
-	contact = required(contact, _("Contact"))
+	"""Re-sync the order history of an HD Ticket (`ticket_name`, its name). `contact` (optional, a
+	Contact name) is checked against the ticket: its contact, or one whose email raised it. A ticket
+	without a contact (raised by an email only) resolves its customer by that email."""
+	ticket_name = str(required(ticket_name, _("Ticket")))
+	contact = optional(contact, _("Contact"))
 	check_permitted("HD Ticket", ticket_name)
 	check_history_access()
-	ticket_contact, raised_by = frappe.db.get_value("HD Ticket", ticket_name, ["contact", "raised_by"])
-	contact_emails = frappe.get_all(
-		"Contact Email", filters={"parenttype": "Contact", "parent": contact}, pluck="email_id"
-	)
-	linked = contact == ticket_contact or (
-		raised_by and raised_by.lower() in {e.lower() for e in contact_emails if e}
-	)
-	if not linked:
-		client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
+	if contact:
+		ticket_contact, raised_by = frappe.db.get_value("HD Ticket", ticket_name, ["contact", "raised_by"])
+		contact_emails = frappe.get_all(
+			"Contact Email", filters={"parenttype": "Contact", "parent": contact}, pluck="email_id"
+		)
+		linked = contact == ticket_contact or (
+			raised_by and raised_by.lower() in {e.lower() for e in contact_emails if e}
+		)
+		if not linked:
+			client_error(_("Contact {0} is not linked to HD Ticket {1}").format(contact, ticket_name))
 	_check_sync_access("HD Ticket", ticket_name)
 	return sync_record("HD Ticket", ticket_name)
 
@@ -99,6 +101,7 @@ def get_order_history(
 	name = required(name, _("Name"))
 	start = int_arg(start, "start", 0, minimum=0)
 	page_length = int_arg(page_length, "page_length", 20, minimum=1, maximum=MAX_PAGE_LENGTH)
+	name = str(name)
 	check_permitted(doctype, name)
 	# The stored rows are the orders of the customer they were synced from.
 	check_history_access([frappe.db.get_value(doctype, name, "custom_order_customer")])

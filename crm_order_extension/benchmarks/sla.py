@@ -48,8 +48,44 @@ def ensure_leads(count: int, now: datetime) -> list[str]:
 		"response_by",
 		"custom_sla_at_risk_notified",
 	]
-	batch = []
+	cycle_fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"parent",
+		"parenttype",
+		"parentfield",
+		"sla",
+		"cycle_start",
+		"response_by",
+		"outcome",
+		"sweep_due",
+	]
+	batch, cycle_batch = [], []
 	for n in range(existing, count):
+		cycle_batch.append(
+			(
+				f"{PREFIX}C{n:07d}",
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				1,
+				f"{PREFIX}{n:07d}",
+				"CRM Lead",
+				"custom_sla_cycles",
+				rules.LEAD_RESPONSE_SLA,
+				now,
+				now,
+				"Running",
+				now,
+			)
+		)
 		batch.append(
 			(
 				f"{PREFIX}{n:07d}",
@@ -73,10 +109,12 @@ def ensure_leads(count: int, now: datetime) -> list[str]:
 		)
 		if len(batch) == 5000:
 			insert_rows("CRM Lead", fields, batch)
+			insert_rows("CRM SLA Cycle", cycle_fields, cycle_batch)
 			frappe.db.commit()
-			batch = []
+			batch, cycle_batch = [], []
 	if batch:
 		insert_rows("CRM Lead", fields, batch)
+		insert_rows("CRM SLA Cycle", cycle_fields, cycle_batch)
 	names = frappe.get_all(
 		"CRM Lead", filters={"name": ("like", f"{PREFIX}%")}, pluck="name", order_by="name"
 	)
@@ -95,12 +133,29 @@ def rearm(names: list[str], now: datetime) -> None:
 		.where(table.name.like(f"{PREFIX}%"))
 		.run()
 	)
+	cycle = frappe.qb.DocType("CRM SLA Cycle")
+	(
+		frappe.qb.update(cycle)
+		.set(cycle.outcome, "Running")
+		.set(cycle.response_by, now + timedelta(days=1))
+		.set(cycle.sweep_due, now + timedelta(days=1))
+		.where(cycle.parent.like(f"{PREFIX}%") & (cycle.parenttype == "CRM Lead"))
+		.run()
+	)
 	overdue = names[::100]
 	for start in range(0, len(overdue), 1000):
+		chunk = overdue[start : start + 1000]
 		(
 			frappe.qb.update(table)
 			.set(table.response_by, now - timedelta(hours=1))
-			.where(table.name.isin(overdue[start : start + 1000]))
+			.where(table.name.isin(chunk))
+			.run()
+		)
+		(
+			frappe.qb.update(cycle)
+			.set(cycle.response_by, now - timedelta(hours=1))
+			.set(cycle.sweep_due, now - timedelta(hours=1))
+			.where(cycle.parent.isin(chunk) & (cycle.parenttype == "CRM Lead"))
 			.run()
 		)
 	frappe.db.commit()
@@ -116,6 +171,8 @@ def remove_leads() -> None:
 	"""Drop the benchmark rows so they never reach real lists, reports or bulk syncs."""
 	table = frappe.qb.DocType("CRM Lead")
 	frappe.qb.from_(table).delete().where(table.name.like(f"{PREFIX}%")).run()
+	cycle = frappe.qb.DocType("CRM SLA Cycle")
+	frappe.qb.from_(cycle).delete().where(cycle.parent.like(f"{PREFIX}%")).run()
 	notes = frappe.qb.DocType("Notification Log")
 	frappe.qb.from_(notes).delete().where(notes.document_name.like(f"{PREFIX}%")).run()
 	frappe.db.commit()

@@ -11,8 +11,17 @@ from frappe.utils import formatdate, getdate, now_datetime
 from crm_order_extension.core import order_history, ship_dates
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
-from crm_order_extension.orders.customer import ambiguity_message, get_target, load_record, resolve_customer
+from crm_order_extension.orders.customer import (
+	TARGETS,
+	ambiguity_message,
+	get_target,
+	load_record,
+	resolve_customer,
+)
 
+# The rows are server-owned: they point at their record (parent, parenttype, parentfield) but the
+# record has no Table field for them, so a form save (Desk, /crm, REST) never writes or drops them,
+# and loading a record never loads them. Readers use get_order_history.
 HISTORY_FIELD = "custom_order_history"
 DEFAULT_MAX_ORDERS = 50
 
@@ -178,10 +187,11 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 	"""Replace the history rows of one record; returns whether they changed.
 
 	The parent row is locked first, so concurrent syncs of one record serialize and never leave
-	duplicate rows. Unchanged history only records the sync time and keeps `modified`, so an open
-	form is not invalidated by a no-op background sync.
+	duplicate rows. A sync is not an edit: `modified`/`modified_by` stay (lists keep their order,
+	Frappe's stale-save check keeps working), and the rows are not part of the record's document.
 	"""
 	target = get_target(doctype)
+	name = str(name)  # `parent` is varchar: an integer would defeat its index
 	digest = order_history.signature(rows)
 	current = frappe.db.get_value(doctype, name, "custom_order_history_hash", for_update=True)
 	changed = force or current != digest
@@ -226,12 +236,21 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 					for idx, row in enumerate(rows, start=1)
 				],
 			)
-		# A new `modified` makes Desk refuse a stale save of the old rows from an open form.
-		values.update(custom_order_history_hash=digest, modified=now, modified_by=frappe.session.user)
+		values["custom_order_history_hash"] = digest
 	frappe.db.set_value(doctype, name, values, update_modified=False)
 	if changed:
 		announce_change(doctype, name, now)
 	return changed
+
+
+def delete_rows(doc, method=None) -> None:
+	"""on_trash of a lead, deal or ticket: its history rows go with it (no Table field does it)."""
+	target = TARGETS.get(doc.doctype)
+	if target:
+		frappe.db.delete(
+			target.child_doctype,
+			{"parent": str(doc.name), "parenttype": doc.doctype, "parentfield": HISTORY_FIELD},
+		)
 
 
 HISTORY_CHANGED = "crm_order_extension:history_changed"
@@ -241,14 +260,27 @@ def announce_change(doctype: str, name: str, modified) -> None:
 	"""Tell open pages of the record that its history changed, after commit. The event names the
 	record only: each page re-reads the history through get_order_history, which checks who may
 	see it. Desk forms and the /crm form scripts listen to it (system users' room); Helpdesk's agent
-	page reloads its ticket on its own `helpdesk:ticket-update`, which re-runs the form script."""
+	page reloads its ticket on Helpdesk's own update event, which re-runs the form script."""
 	frappe.publish_realtime(
 		HISTORY_CHANGED,
-		{"doctype": doctype, "name": str(name), "modified": str(modified)},
+		{"doctype": doctype, "name": str(name), "synced_on": str(modified)},
 		after_commit=True,
 	)
 	if doctype == "HD Ticket":
-		frappe.publish_realtime("helpdesk:ticket-update", int(name), room="website", after_commit=True)
+		# The ticket's name as the database types it: v1.5's tickets are numbered, later ones named.
+		typed = frappe.db.get_value("HD Ticket", str(name), "name")
+		if typed is not None:
+			publish_ticket_update(typed)
+
+
+def publish_ticket_update(name) -> None:
+	"""Helpdesk's own "ticket changed" event, in the shape its installed version sends and its agent
+	page expects (v1.5: the ticket number to everyone; later: {"ticket_id"} to the ticket's room).
+	The one place that knows the difference is Helpdesk's own HDTicket.publish_update, which
+	publishes after commit on both."""
+	from helpdesk.helpdesk.doctype.hd_ticket.hd_ticket import HDTicket
+
+	HDTicket.publish_update(frappe._dict(doctype="HD Ticket", name=name))
 
 
 SUMMARY_FIELDS = (
@@ -317,10 +349,12 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 	rows = fetch_rows(resolution.customer, max_orders(), crm_deal=deal) if resolution.found else []
 	count = len({row["sales_order"] for row in rows})
 	summary = summary_values(rows)
-	if resolution.found:
-		message = _("Synced {0} orders").format(count)
+	if not resolution.found:
+		message = _("No ERPNext customer matches this {0}").format(_(doctype))
+	elif count == 1:
+		message = _("Synced 1 order")
 	else:
-		message = _("Synced {0} orders: no ERPNext customer matches this {1}").format(count, _(doctype))
+		message = _("Synced {0} orders").format(count)
 	changed = replace_rows(
 		doctype,
 		name,

@@ -1,7 +1,13 @@
-"""Automatic re-sync: Sales Order and Work Order events queue background jobs after commit, one
-per customer and then one per record (crm_order_extension.jobs: a change committed while a job
-runs is followed by another run), so Shopify/Etsy imports and manual edits alike keep histories
-current."""
+"""Automatic re-sync, in background jobs queued after commit (crm_order_extension.jobs: a change
+committed while a job runs is followed by another run):
+
+- Sales Order and Work Order events: one job per customer, then one per record of that customer;
+- a new lead, deal or ticket, and one whose customer-identifying fields change: that record;
+- a Contact whose emails or customer links change, or a Customer whose email or name changes: the
+  records that may belong to it.
+
+So Shopify/Etsy imports, a returning customer's new ticket and manual edits alike keep histories
+current without anyone pressing a button; opening a page never syncs."""
 
 import frappe
 
@@ -48,6 +54,128 @@ def sync_record_job(doctype: str, name: str) -> None:
 	if not frappe.db.exists(doctype, name):
 		return
 	sync_record(doctype, name)
+
+
+def schedule_record(doctype: str, name: str) -> None:
+	if not auto_sync_enabled():
+		return
+	request_job(
+		"crm_order_extension.orders.sync.sync_record_job",
+		key=f"record:{doctype}:{name}",
+		doctype=doctype,
+		name=str(name),
+	)
+
+
+# What identifies the customer of a record (orders/customer.record_keys reads these).
+IDENTITY_FIELDS = {
+	"CRM Lead": ("email", "organization", "lead_name", "first_name", "last_name", "custom_erpnext_customer"),
+	"CRM Deal": (
+		"email",
+		"organization",
+		"organization_name",
+		"lead_name",
+		"contact",
+		"custom_erpnext_customer",
+	),
+	"HD Ticket": ("contact", "raised_by", "customer", "custom_erpnext_customer"),
+}
+
+
+def _deal_contacts(doc) -> set[str]:
+	return {row.contact for row in doc.get("contacts") or [] if row.contact}
+
+
+def identity_changed(doc, before) -> bool:
+	fields = [f for f in IDENTITY_FIELDS[doc.doctype] if doc.meta.has_field(f)]
+	if any((before.get(f) or None) != (doc.get(f) or None) for f in fields):
+		return True
+	return doc.doctype == "CRM Deal" and _deal_contacts(before) != _deal_contacts(doc)
+
+
+def on_record_insert(doc, method=None):
+	"""after_insert of a lead, deal or ticket: a returning customer's orders show at once."""
+	schedule_record(doc.doctype, doc.name)
+
+
+def on_record_update(doc, method=None):
+	"""on_update of a lead, deal or ticket: re-resolve when what identifies its customer changed."""
+	before = doc.get_doc_before_save()
+	if before is not None and identity_changed(doc, before):
+		schedule_record(doc.doctype, doc.name)
+
+
+def _contact_emails(doc) -> set[str]:
+	emails = {row.email_id for row in doc.get("email_ids") or []} | {doc.get("email_id")}
+	return {e.strip().lower() for e in emails if e and e.strip()}
+
+
+def _contact_customers(doc) -> set[str]:
+	return {row.link_name for row in doc.get("links") or [] if row.link_doctype == "Customer"}
+
+
+def _contact_names(doc) -> tuple:
+	return (doc.get("first_name"), doc.get("last_name"), doc.get("full_name"))
+
+
+def on_contact_update(doc, method=None):
+	"""on_update of a Contact (its insert included): its emails, customer links or name decide which
+	customer a lead, deal or ticket resolves to."""
+	if not auto_sync_enabled():
+		return
+	before = doc.get_doc_before_save()
+	emails = _contact_emails(doc)
+	if before is not None:
+		if (
+			_contact_emails(before) == emails
+			and _contact_customers(before) == _contact_customers(doc)
+			and _contact_names(before) == _contact_names(doc)
+		):
+			return
+		emails |= _contact_emails(before)
+	request_job(
+		"crm_order_extension.orders.sync.sync_contact",
+		key=f"contact:{doc.name}",
+		contact=doc.name,
+		emails=sorted(emails),
+	)
+
+
+def on_customer_update(doc, method=None):
+	"""on_update of a Customer: its email, name or disabled flag take part in resolving records."""
+	before = doc.get_doc_before_save()
+	if before is None or any(before.get(f) != doc.get(f) for f in ("email_id", "customer_name", "disabled")):
+		schedule_customers([doc.name])
+
+
+def records_of_contact(contact: str, emails: list[str]) -> list[tuple[str, str]]:
+	"""Leads, deals and tickets that name this contact or one of these emails."""
+	records = []
+	if emails:
+		records += [
+			("CRM Lead", n) for n in frappe.get_all("CRM Lead", {"email": ("in", emails)}, pluck="name")
+		]
+		records += [
+			("CRM Deal", n) for n in frappe.get_all("CRM Deal", {"email": ("in", emails)}, pluck="name")
+		]
+		records += [
+			("HD Ticket", n) for n in frappe.get_all("HD Ticket", {"raised_by": ("in", emails)}, pluck="name")
+		]
+	records += [("HD Ticket", n) for n in frappe.get_all("HD Ticket", {"contact": contact}, pluck="name")]
+	records += [("CRM Deal", n) for n in frappe.get_all("CRM Deal", {"contact": contact}, pluck="name")]
+	records += [
+		("CRM Deal", n)
+		for n in frappe.get_all(
+			"CRM Contacts", {"parenttype": "CRM Deal", "contact": contact}, pluck="parent", distinct=True
+		)
+	]
+	return list(dict.fromkeys((doctype, str(name)) for doctype, name in records))
+
+
+def sync_contact(contact: str, emails: list[str]) -> None:
+	"""Background job: re-resolve and re-sync the records of a contact that changed."""
+	for doctype, name in records_of_contact(contact, emails):
+		sync_record_job(doctype, name)
 
 
 def customers_of_orders(order_names: list[str]) -> set[str]:

@@ -82,7 +82,10 @@ def sla_usable(sla_name: str | None) -> bool:
 
 def log_cycle(doctype: str, name: str, values: dict, idx: int | None = None) -> None:
 	"""Append a cycle row without loading or saving the parent (CRM's own save would re-run its SLA).
-	`idx` is the row's position when the caller already knows it."""
+	`idx` is the row's position when the caller already knows it. A running cycle waits for the
+	sweep's breach notice until it is answered in time (`sweep_due`, sla/sweep.py)."""
+	if values.get("outcome") == RUNNING and "sweep_due" not in values:
+		values = {**values, "sweep_due": values.get("response_by")}
 	if idx is None:
 		idx = 1 + frappe.db.count(
 			CYCLE_DOCTYPE, {"parent": name, "parenttype": doctype, "parentfield": CYCLES_FIELD}
@@ -130,11 +133,22 @@ def running_cycle(doctype: str, name: str):
 	)
 
 
+def end_running(cycle, at) -> None:
+	"""A running cycle ends without our reply (a new customer email, Convert to Deal): Superseded if
+	its target was still ahead at `at`, else Failed, and then the sweep still announces it."""
+	if cycle.response_by and get_datetime(cycle.response_by) < get_datetime(at):
+		frappe.db.set_value(CYCLE_DOCTYPE, cycle.name, "outcome", rules.FAILED, update_modified=False)
+	else:
+		frappe.db.set_value(
+			CYCLE_DOCTYPE, cycle.name, {"outcome": SUPERSEDED, "sweep_due": None}, update_modified=False
+		)
+
+
 def start_cycle(doctype: str, name: str, sla_name: str, start, trigger: str) -> dict:
-	"""Supersede the running cycle (kept in the log) and start a new one at `start`."""
+	"""End the running cycle (kept in the log) and start a new one at `start`."""
 	previous = last_cycle(doctype, name)
 	if previous and previous.outcome == RUNNING:
-		frappe.db.set_value(CYCLE_DOCTYPE, previous.name, "outcome", SUPERSEDED, update_modified=False)
+		end_running(previous, start)
 	cycle = rules.start_cycle(
 		sla_name,
 		get_datetime(start),
@@ -188,16 +202,14 @@ def close_cycle(doctype: str, record, responded_on) -> dict:
 		{"start": start, "response_by": get_datetime(cycle.response_by)}, responded_on, hours
 	)
 	if cycle.get("name"):
-		frappe.db.set_value(
-			CYCLE_DOCTYPE,
-			cycle.name,
-			{
-				"responded_on": closed["responded_on"],
-				"first_response_time": closed["first_response_time"],
-				"outcome": closed["sla_status"],
-			},
-			update_modified=False,
-		)
+		values = {
+			"responded_on": closed["responded_on"],
+			"first_response_time": closed["first_response_time"],
+			"outcome": closed["sla_status"],
+		}
+		if closed["sla_status"] == rules.FULFILLED:
+			values["sweep_due"] = None  # answered in time: nothing to announce
+		frappe.db.set_value(CYCLE_DOCTYPE, cycle.name, values, update_modified=False)
 	return {
 		"sla_status": closed["sla_status"],
 		"first_responded_on": closed["responded_on"],

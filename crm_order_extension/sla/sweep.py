@@ -1,17 +1,24 @@
 """The 5-minute SLA sweep (RQ cron): breached and at-risk leads and deals, each announced once.
 
-Set-based: one UPDATE per condition over an index ((sla_status, response_by) for breaches) marks
-the newly matching rows and stamps them with this sweep's claim token, then one SELECT by token
-reads exactly those rows back. Cost follows the number of new breaches, not of all leads. Two
-workers sweeping at once cannot both claim a row: InnoDB serialises their UPDATEs on the row lock
-and the second re-reads the row, which no longer matches, so each breach is announced once. The
-notices (sla/notices.py) are written in the same transaction as the claim, which the job runner
-commits or rolls back as a whole.
+Breaches are decided from the app's own cycle log, never from the record's `sla_status`: CRM's
+own `apply_sla` marks a lead Failed when anyone saves it after its target, and a customer email may
+start a new cycle before the sweep saw the old one fail. A cycle carries `sweep_due` (its target)
+from its start until it is answered in time, superseded in time, or announced; so every cycle that
+passes its target without a reply in time is announced exactly once, whatever else touched the
+lead.
+
+Set-based: one UPDATE per condition over an index (`sweep_due` for breaches) marks the newly
+matching rows and stamps them with this sweep's claim token, then one SELECT by token reads exactly
+those rows back. Cost follows the number of new breaches, not of all leads. Two workers sweeping
+at once cannot both claim a row: InnoDB serialises their UPDATEs on the row lock and the second
+re-reads the row, which no longer matches. The notices (sla/notices.py) are written in the same
+transaction as the claim, which the job runner commits or rolls back as a whole.
 """
 
 from datetime import timedelta
 
 import frappe
+from frappe.query_builder import Case
 from frappe.utils import now_datetime
 
 from crm_order_extension.core import sla as rules
@@ -45,36 +52,58 @@ def _claim(doctype: str, condition, values: dict, due_field: str) -> list[dict]:
 	)
 
 
-def _fail_running_cycles(doctype: str, now, scope=None) -> None:
-	"""Running cycles past their target are exactly the breached ones (their rows mirror the
-	lead's target); an indexed condition beats matching a list of parents."""
+def _claim_breached_cycles(doctype: str, now, scope=None) -> list[dict]:
+	"""Claim the cycles of `doctype` whose target passed while they still wait for a notice, fail
+	them (a late reply already failed its cycle) and the records still showing them as due, and
+	return one row per breached cycle: the record, its owner and the missed target."""
 	row = frappe.qb.DocType(cycles.CYCLE_DOCTYPE)
-	condition = (
-		(row.outcome == cycles.RUNNING)
-		& (row.response_by < now)
-		& (row.parenttype == doctype)
-		& (row.parentfield == cycles.CYCLES_FIELD)
-	)
+	token = frappe.generate_hash(length=16)
+	condition = (row.sweep_due < now) & (row.parenttype == doctype) & (row.parentfield == cycles.CYCLES_FIELD)
 	if scope:
 		condition &= scope(row)
-	frappe.qb.update(row).set(row.outcome, rules.FAILED).where(condition).run()
+	(
+		frappe.qb.update(row)
+		.set(row.sweep_due, None)
+		.set(row.sweep_token, token)
+		.set(row.outcome, Case().when(row.outcome == cycles.RUNNING, rules.FAILED).else_(row.outcome))
+		.where(condition)
+		.run()
+	)
+	table = frappe.qb.DocType(doctype)
+	claimed = (
+		frappe.qb.from_(row)
+		.join(table)
+		.on(table.name == row.parent)
+		.select(table.name, table[OWNER_FIELD[doctype]].as_("owner_user"), row.response_by.as_("due"))
+		.where((row.sweep_token == token) & (row.parenttype == doctype))
+		.orderby(row.response_by)
+		.run(as_dict=True)
+	)
+	names = sorted({r.name for r in claimed})
+	if names:
+		# The record shows the newest cycle: Failed only while that one is the breached one.
+		(
+			frappe.qb.update(table)
+			.set(table.sla_status, rules.FAILED)
+			.where(
+				table.name.isin(names)
+				& (table.sla_status == rules.FIRST_RESPONSE_DUE)
+				& (table.response_by < now)
+			)
+			.run()
+		)
+	return claimed
 
 
 def sweep_doctype(doctype: str, now, margin: timedelta, scope=None) -> dict:
-	"""Claim the newly breached, resolution-failed and at-risk records. `scope(table)` narrows every
-	condition (the benchmark sweeps only its own leads and their cycle rows)."""
+	"""Claim the newly breached cycles and the newly resolution-failed and at-risk records.
+	`scope(table)` narrows every condition (the benchmark sweeps only its own leads and their
+	cycle rows)."""
 
 	def scoped(condition):
 		return (lambda t: condition(t) & scope(t)) if scope else condition
 
-	breached = _claim(
-		doctype,
-		scoped(lambda t: (t.sla_status == rules.FIRST_RESPONSE_DUE) & (t.response_by < now)),
-		{"sla_status": rules.FAILED},
-		"response_by",
-	)
-	if breached:
-		_fail_running_cycles(doctype, now, scope)
+	breached = _claim_breached_cycles(doctype, now, scope)
 	resolution_failed = _claim(
 		doctype,
 		scoped(lambda t: (t.custom_resolution_status == cycles.RUNNING) & (t.custom_resolution_by < now)),

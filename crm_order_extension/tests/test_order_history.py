@@ -57,7 +57,7 @@ class TestCustomerResolution(OrderHistoryTestCase):
 		result = api.fetch_orders(lead.name)
 
 		self.assertTrue(result["success"])
-		self.assertEqual(result["message"], "Synced 1 orders")
+		self.assertEqual(result["message"], "Synced 1 order")
 		self.assertEqual((result["customer"], result["level"]), (customer, "contact"))
 		rows = history("CRM Lead", lead.name)
 		self.assertEqual(
@@ -358,7 +358,10 @@ class TestBulkAndHealth(OrderHistoryTestCase):
 
 		customer, _contact, email = self.customer_with_contact()
 		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		# With auto-sync on a new lead is synced right after its insert; off, it is not.
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 0)
 		lead = fx.make_lead("Pat", email=email)
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 1)
 
 		def problems():
 			result = run("Order Sync Health", filters={"reference_doctype": "CRM Lead", "limit": 50})

@@ -13,7 +13,7 @@ from frappe.utils import get_datetime
 
 from crm_order_extension.core import sla as rules
 from crm_order_extension.core import sla_notices
-from crm_order_extension.sla import notices, sweep
+from crm_order_extension.sla import cycles, notices, sweep
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_records, delete_users
 from crm_order_extension.tests.concurrency import run_concurrently
@@ -131,6 +131,27 @@ class NoticeTestCase(FrappeTestCase):
 			},
 			update_modified=False,
 		)
+		# The sweep decides breaches from the cycle log: the record's running cycle is due too.
+		running = cycles.running_cycle(doctype, name)
+		if running:
+			frappe.db.set_value(
+				cycles.CYCLE_DOCTYPE,
+				running.name,
+				{"response_by": DUE, "sweep_due": DUE},
+				update_modified=False,
+			)
+		else:
+			cycles.log_cycle(
+				doctype,
+				name,
+				{
+					"sla": None,
+					"trigger": "Test",
+					"cycle_start": DUE,
+					"response_by": DUE,
+					"outcome": cycles.RUNNING,
+				},
+			)
 		return name
 
 	def sweep_and_capture(self, now):

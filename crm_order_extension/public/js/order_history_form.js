@@ -7,32 +7,8 @@ frappe.provide("crm_order_extension.order_history");
 	ns.registered = true;
 
 	const API = "crm_order_extension.api.orders.";
-	const CHILD = {
-		"CRM Lead": "CRM Lead Order Item",
-		"CRM Deal": "CRM Lead Order Item",
-		"HD Ticket": "HD Ticket Order Item",
-	};
-	const STAGES = ["ops_status", "material_status", "production_status", "qa_status"];
-	const COLORS = {
-		APPROVED: "green",
-		DONE: "green",
-		IN_STOCK: "green",
-		IN_PROGRESS: "blue",
-		PENDING: "yellow",
-		AWAITING: "yellow",
-		ORDERED: "yellow",
-		BLOCKED: "red",
-		REJECTED: "red",
-		OUT_OF_STOCK: "red",
-	};
-
-	ns.stage_formatter = (value) => {
-		if (!value) return "";
-		// Title case keeps the pills narrow enough for one grid column.
-		const label = __(value.toLowerCase().replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase()));
-		const color = COLORS[value] || "gray";
-		return `<span class="indicator-pill no-indicator-dot ${color}" title="${frappe.utils.escape_html(label)}">${frappe.utils.escape_html(label)}</span>`;
-	};
+	const DOCTYPES = ["CRM Lead", "CRM Deal", "HD Ticket"];
+	const VIEW_FIELD = "custom_order_history_view";
 
 	ns.request = (frm) => {
 		if (frm.doctype === "CRM Lead") {
@@ -46,12 +22,6 @@ frappe.provide("crm_order_extension.order_history");
 			args: { contact: frm.doc.contact, ticket_name: frm.doc.name },
 		};
 	};
-
-	// The stored rows are at permission level 1 (the roles in the settings). Users who may see
-	// histories otherwise (Sales Order readers) get them rendered by the server instead; the
-	// server answers everyone else with a 403 and its message, which frappe.call shows.
-	ns.rows_readable = (frm) =>
-		frappe.session.user === "Administrator" || frappe.perm.has_perm(frm.doctype, 1, "read");
 
 	// The full history (stored rows, never a re-sync on open), with a Refresh that re-syncs.
 	ns.show = (frm) => {
@@ -114,38 +84,43 @@ frappe.provide("crm_order_extension.order_history");
 			.catch(() => {});
 	};
 
+	// The history table in the form's Order Details tab: rendered by the server (the rows are not
+	// part of the document, so a save never writes them); users not allowed to see it get nothing.
+	ns.render_view = (frm) => {
+		const field = frm.fields_dict[VIEW_FIELD];
+		if (!field || frm.is_new()) return;
+		frappe
+			.xcall(API + "get_order_history_html", { doctype: frm.doctype, name: frm.doc.name })
+			.then((view) => field.$wrapper.html(view.html))
+			.catch(() => field.$wrapper.empty());
+	};
+
 	// Live: a history changed on the server (auto-sync, bulk sync, a refresh elsewhere). Only the
-	// history fields of the open form are replaced, so the user's unsaved edits stay.
+	// history's read-only fields of the open form are replaced: the user's unsaved edits stay, and
+	// `modified` is untouched because a sync is not an edit.
 	ns.apply_update = (frm) =>
 		frappe
-			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 500 })
+			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 1 })
 			.then((history) => {
 				SUMMARY_FIELDS.forEach((f) => {
 					if (frm.doc[`custom_${f}`] !== undefined) frm.doc[`custom_${f}`] = history.summary[f];
 				});
-				if (ns.rows_readable(frm)) {
-					const cdt = CHILD[frm.doctype];
-					frm.doc.custom_order_history = history.rows.map((row) => {
-						const doc = Object.assign(row, {
-							doctype: cdt,
-							parent: frm.doc.name,
-							parenttype: frm.doctype,
-							parentfield: "custom_order_history",
-							docstatus: 0,
-						});
-						locals[cdt] = locals[cdt] || {};
-						locals[cdt][doc.name] = doc;
-						return doc;
-					});
+				if (frm.doc.custom_orders_synced_on !== undefined) {
 					frm.doc.custom_orders_synced_on = history.synced_on;
 					frm.doc.custom_order_sync_message = history.message;
+					frm.doc.custom_order_customer = history.customer;
+					frm.doc.custom_order_match_level = history.level;
 				}
-				// The server's save check compares `modified`: the history change is not the user's.
-				frm.doc.modified = history.modified;
-				["custom_order_history", "custom_orders_synced_on", "custom_order_sync_message"]
+				[
+					"custom_orders_synced_on",
+					"custom_order_sync_message",
+					"custom_order_customer",
+					"custom_order_match_level",
+				]
 					.concat(SUMMARY_FIELDS.map((f) => `custom_${f}`))
 					.forEach((f) => frm.fields_dict[f] && frm.refresh_field(f));
 				ns.render_summary(frm, history.summary);
+				ns.render_view(frm);
 				if (ns.dialog && ns.dialog.frm === frm) ns.dialog.render();
 			})
 			.catch(() => {});
@@ -155,16 +130,11 @@ frappe.provide("crm_order_extension.order_history");
 		frappe.realtime.on("crm_order_extension:history_changed", (data) => {
 			const frm = window.cur_frm;
 			if (!frm || !data || frm.doctype !== data.doctype || String(frm.doc.name) !== String(data.name)) return;
-			if (frm.doc.modified === data.modified) return;
 			ns.apply_update(frm);
 		});
 	}
 
 	ns.fetch = (frm) => {
-		if (frm.doctype === "HD Ticket" && !frm.doc.contact) {
-			frappe.show_alert({ message: __("This ticket has no contact"), indicator: "red" });
-			return;
-		}
 		frappe
 			.call({
 				...ns.request(frm),
@@ -178,32 +148,19 @@ frappe.provide("crm_order_extension.order_history");
 					result.success ? 5 : 10
 				);
 				// Also without the realtime event (socket.io not running): update the form and an
-				// open history dialog now; the event that follows finds them current.
+				// open history dialog now.
 				ns.apply_update(frm);
-				if (!ns.dialog && !ns.rows_readable(frm)) ns.show(frm);
 			});
 	};
 
-	ns.setup_formatters = (frm) => {
-		const grid = frm.fields_dict.custom_order_history?.grid;
-		STAGES.forEach((fieldname) => {
-			const df = frappe.meta.get_docfield(CHILD[frm.doctype], fieldname);
-			if (df) df.formatter = ns.stage_formatter;
-			grid?.update_docfield_property(fieldname, "formatter", ns.stage_formatter);
-		});
-	};
-
 	const events = {
-		setup(frm) {
-			ns.setup_formatters(frm);
-		},
 		refresh(frm) {
-			ns.setup_formatters(frm);
 			if (frm.is_new()) return;
 			frm.add_custom_button(__("Fetch Order History"), () => ns.fetch(frm), __("Actions"));
 			frm.add_custom_button(__("Show Order History"), () => ns.show(frm), __("Actions"));
 			ns.load_summary(frm);
+			ns.render_view(frm);
 		},
 	};
-	Object.keys(CHILD).forEach((doctype) => frappe.ui.form.on(doctype, events));
+	DOCTYPES.forEach((doctype) => frappe.ui.form.on(doctype, events));
 })();
