@@ -129,6 +129,9 @@ def on_sales_order_cancel(doc, method=None):
 	_guarded(ledger.reverse_for_order, doc.name, _("Sales Order {0} cancelled").format(doc.name))
 
 
+ACTIVE_ID_FIELD = "custom_active_external_order_id"
+
+
 def validate_sales_order(doc, method=None):
 	"""Normalise the service fields; one Sales Order per external (shop) order among the orders
 	that are not cancelled. The unique `custom_active_external_order_id` column enforces it under
@@ -136,25 +139,57 @@ def validate_sales_order(doc, method=None):
 	doc.custom_referral_code = commission.normalize_referral_code(doc.get("custom_referral_code")) or None
 	external_id = (doc.get("custom_external_order_id") or "").strip() or None
 	doc.custom_external_order_id = external_id
-	doc.custom_active_external_order_id = external_id if doc.docstatus < 2 else None
+	doc.set(ACTIVE_ID_FIELD, external_id if doc.docstatus < 2 else None)
 	if not external_id or doc.docstatus == 2:
 		return
-	# Two imports at once both pass the check below; the unique column refuses the second, and
-	# its answer must be that message, not a traceback.
-	frappe.flags.disable_traceback = True
 	other = frappe.db.get_value(
 		"Sales Order",
-		{"custom_active_external_order_id": external_id, "name": ("!=", doc.name), "docstatus": ("<", 2)},
+		{ACTIVE_ID_FIELD: external_id, "name": ("!=", doc.name), "docstatus": ("<", 2)},
 		"name",
 	)
 	if other:
-		frappe.throw(
-			_("External order {0} is already imported as Sales Order {1}").format(
-				frappe.bold(external_id), other
-			),
-			frappe.UniqueValidationError,
-			title=_("Duplicate external order"),
+		refuse_duplicate_external_order(external_id, other)
+	# Two imports at once both pass the check above; the unique column refuses the second when it
+	# is written, and that answer must be this message too, not a traceback.
+	if not isinstance(doc.__dict__.get("show_unique_validation_message"), DuplicateKeyRefusal):
+		doc.show_unique_validation_message = DuplicateKeyRefusal(doc)
+
+
+def refuse_duplicate_external_order(external_id: str, other: str | None = None):
+	"""The one refusal answered without a traceback: the flag is set only when it is raised (it
+	holds for the rest of the request, whose answer this error is)."""
+	frappe.flags.disable_traceback = True
+	message = (
+		_("External order {0} is already imported as Sales Order {1}").format(frappe.bold(external_id), other)
+		if other
+		else _("External order {0} is already imported as another Sales Order").format(
+			frappe.bold(external_id)
 		)
+	)
+	frappe.throw(message, frappe.UniqueValidationError, title=_("Duplicate external order"))
+
+
+class DuplicateKeyRefusal:
+	"""Stands in for Frappe's `show_unique_validation_message` on one Sales Order being saved:
+	Frappe calls it when the database refuses a write for a unique key. A refusal of the active
+	shop order ID gets the duplicate-order message (without a traceback); any other unique key
+	Frappe's own message. A module-level class, so the document stays picklable."""
+
+	def __init__(self, doc):
+		self.doc = doc
+
+	def __call__(self, exc):
+		external_id = self.doc.get(ACTIVE_ID_FIELD)
+		if external_id and ACTIVE_ID_FIELD in str(exc):
+			# The other import has committed (the database waited for it): a locking read sees it.
+			other = frappe.db.get_value(
+				"Sales Order",
+				{ACTIVE_ID_FIELD: external_id, "name": ("!=", self.doc.name), "docstatus": ("<", 2)},
+				"name",
+				for_update=True,
+			)
+			refuse_duplicate_external_order(external_id, other)
+		type(self.doc).show_unique_validation_message(self.doc, exc)
 
 
 def backfill_active_external_ids():
