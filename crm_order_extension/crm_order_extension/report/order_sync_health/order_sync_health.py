@@ -1,30 +1,51 @@
 # Copyright (c) 2026, CRM Order Extension contributors
 # For license information, please see license.txt
 
+"""Records whose order history is missing or stale. A row names a customer and counts its orders,
+so the report follows the order-history endpoints' access check (orders/permissions.py): a user
+who may not see order histories gets a 403, and a row is shown only when the user may read its
+record and see that customer's orders (User Permissions on Customer)."""
+
 import frappe
 from frappe import _
 
 from crm_order_extension.orders.customer import TARGETS
 from crm_order_extension.orders.health import unhealthy_records
+from crm_order_extension.orders.permissions import can_see, check_history_access
 
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	check_history_access()
 	doctypes = [filters.reference_doctype] if filters.get("reference_doctype") else list(TARGETS)
-	doctypes = [d for d in doctypes if frappe.has_permission(d, "read")]
-	rows = unhealthy_records(doctypes, limit=int(filters.get("limit") or 500))
-	return columns(), rows
+	doctypes = [d for d in doctypes if d in TARGETS and frappe.has_permission(d, "read")]
+	rows = unhealthy_records(doctypes, limit=int(filters.get("limit") or 500)) if doctypes else []
+	return columns(), visible_rows(rows)
+
+
+def visible_rows(rows: list[dict]) -> list[dict]:
+	"""The rows whose record the user may read and whose customer's orders it may see."""
+	customers: dict[str, bool] = {}
+	visible = []
+	for row in rows:
+		customer = row.get("customer")
+		if customer not in customers:
+			customers[customer] = bool(customer) and can_see(customer)
+		if customers[customer] and frappe.has_permission(
+			row["reference_doctype"], "read", doc=row["reference_name"]
+		):
+			visible.append(row)
+	return visible
 
 
 def columns():
+	# Frappe filters a report's rows by the user's access to the DocType of every Link column and
+	# refuses the report when one is unreadable: the record type is plain text (a Link to DocType
+	# would shut out everyone but System Managers), the customer a Link only for users who read
+	# Customers (a Helpdesk agent sees the name).
+	customer_link = frappe.has_permission("Customer", "read")
 	return [
-		{
-			"fieldname": "reference_doctype",
-			"label": _("Type"),
-			"fieldtype": "Link",
-			"options": "DocType",
-			"width": 110,
-		},
+		{"fieldname": "reference_doctype", "label": _("Type"), "fieldtype": "Data", "width": 110},
 		{
 			"fieldname": "reference_name",
 			"label": _("Record"),
@@ -36,8 +57,8 @@ def columns():
 		{
 			"fieldname": "customer",
 			"label": _("Customer"),
-			"fieldtype": "Link",
-			"options": "Customer",
+			"fieldtype": "Link" if customer_link else "Data",
+			"options": "Customer" if customer_link else None,
 			"width": 160,
 		},
 		{"fieldname": "submitted_orders", "label": _("Submitted Orders"), "fieldtype": "Int", "width": 120},
