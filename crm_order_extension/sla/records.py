@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
+from crm_order_extension import compat
 from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles
 from crm_order_extension.sla.setup import DEAL_SLA
@@ -31,13 +32,35 @@ LEAD_ONLY_FIELDS = {
 	"custom_resolution_status": None,
 	"custom_sla_at_risk_notified": 0,
 	"custom_sla_sweep_token": None,
-	"custom_order_history": [],
 	"custom_order_history_hash": None,
 	"custom_orders_synced_on": None,
 	"custom_order_customer": None,
 	"custom_order_match_level": None,
 	"custom_order_sync_message": None,
 }
+
+
+def on_lead_before_insert(doc, method=None):
+	"""A new lead has its status before CRM picks its SLA (CRM's `before_validate`), whichever way
+	CRM defaults it (compat.set_new_lead_status): the Lead Response SLA's condition reads it."""
+	compat.set_new_lead_status(doc)
+
+
+def keep_cycle_clock(doc, method=None):
+	"""`before_save` of a lead or deal, after CRM's own `apply_sla`: while a cycle runs, its target
+	is the record's. CRM's rolling responses (compat.sla_rolls_responses, an SLA option since CRM
+	v1.56) would move `response_by` to now + the target on every save of a record waiting for a
+	reply and set "Rolling Response Due", which the sweep does not know; the app restarts the clock
+	itself on every customer email (sla/communication.py), so there is one clock: the cycle's. The
+	sweep, not a save, marks a passed target Failed (and tells the owner)."""
+	if doc.is_new() or not compat.sla_rolls_responses(doc.get("sla")):
+		return
+	cycle = cycles.running_cycle(doc.doctype, doc.name)
+	if not cycle or not cycle.response_by:
+		return
+	doc.sla_creation = cycle.cycle_start
+	doc.response_by = cycle.response_by
+	doc.sla_status = rules.FIRST_RESPONSE_DUE
 
 
 def on_deal_before_insert(doc, method=None):
@@ -129,7 +152,10 @@ def carry_over_from_lead(deal):
 	# The deal owns the cycle now: the lead must not be swept (and announced) a second time.
 	if running:
 		frappe.db.set_value(
-			cycles.CYCLE_DOCTYPE, running.name, "outcome", cycles.SUPERSEDED, update_modified=False
+			cycles.CYCLE_DOCTYPE,
+			running.name,
+			{"outcome": cycles.SUPERSEDED, "sweep_due": None},
+			update_modified=False,
 		)
 	frappe.db.set_value(
 		"CRM Lead", lead.name, {"sla_status": "", "custom_resolution_status": ""}, update_modified=False

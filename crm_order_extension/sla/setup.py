@@ -2,6 +2,7 @@
 
 import frappe
 
+from crm_order_extension import compat
 from crm_order_extension.core import sla as rules
 from crm_order_extension.core.business_hours import WEEKDAYS
 
@@ -59,6 +60,9 @@ def ensure_statuses():
 
 
 def ensure_slas():
+	# The app restarts the response clock on every customer email itself (sla/communication.py):
+	# where CRM can roll responses too (v1.56+), its SLAs are made without, so one clock runs.
+	options = {"rolling_responses": 0} if compat.sla_has_rolling_responses() else {}
 	for definition in SLA_DEFINITIONS:
 		if frappe.db.exists("CRM Service Level Agreement", definition["sla_name"]):
 			continue
@@ -66,6 +70,7 @@ def ensure_slas():
 			{
 				"doctype": "CRM Service Level Agreement",
 				**definition,
+				**options,
 				"enabled": 1,
 				"default": 0,
 				"priorities": [

@@ -1,0 +1,119 @@
+"""What differs between the Frappe CRM and Helpdesk releases this app runs on, detected by
+capability (a field, a method, a hook), never by a version string: one function per difference,
+all of them here. The README's Requirements table lists them with the releases they were seen on
+(CRM v1.52.1 and v1.81.1, Helpdesk v1.5.0 and v1.25.1).
+
+The Helpdesk agent UI's differences are detected in the browser by the HD Form Script
+(fixtures/hd_form_script.json): which sidebar it can anchor the order summary on, and how the
+header renders a form-script action.
+"""
+
+import frappe
+
+# --- CRM Lead: when CRM gives a new lead its status -------------------------------------------
+
+
+def lead_status_set_by_controller() -> bool:
+	"""CRM v1.52 defaults CRM Lead.status to "New" in the DocType, so a new lead has it before
+	CRM's `before_validate` picks an SLA. Later releases (v1.70+) leave the field without a default
+	and set it in `validate()` (CRMLead.validate_status), after the SLA was picked."""
+	field = frappe.get_meta("CRM Lead").get_field("status")
+	return not (field and field.default) and callable(getattr(_lead_class(), "validate_status", None))
+
+
+def _lead_class():
+	from frappe.model.base_document import get_controller
+
+	return get_controller("CRM Lead")
+
+
+def set_new_lead_status(doc) -> None:
+	"""Give a new lead without a status the one CRM would give it, before CRM's SLA is picked
+	(a `before_insert` hook runs before `before_validate`): CRM's own rule, by its own method."""
+	if doc.get("status") or not doc.is_new() or not lead_status_set_by_controller():
+		return
+	doc.validate_status()
+
+
+# --- CRM SLA: rolling responses --------------------------------------------------------------
+
+
+def sla_has_rolling_responses() -> bool:
+	"""CRM v1.56+ can restart an SLA's response clock itself ("Rolling Responses" on the SLA): on
+	every save of a record still waiting for a reply it moves `response_by` to now + the target and
+	sets sla_status "Rolling Response Due". This app runs that clock itself (one cycle per customer
+	email, sla/cycles.py), so its cycle stays the clock: see sla.records.keep_cycle_clock."""
+	return frappe.get_meta("CRM Service Level Agreement").has_field("rolling_responses")
+
+
+def sla_rolls_responses(sla_name: str | None) -> bool:
+	if not sla_name or not sla_has_rolling_responses():
+		return False
+	return bool(frappe.db.get_value("CRM Service Level Agreement", sla_name, "rolling_responses"))
+
+
+# --- CRM record permissions ------------------------------------------------------------------
+
+
+def crm_scopes_records() -> bool:
+	"""CRM v1.81's sales hierarchy (crm.permissions.org_hierarchy) hooks has_permission of leads
+	and deals: a Sales User (or a user given the record by a share) reads and writes only the leads
+	and deals it owns (lead_owner / deal_owner) or is assigned to (an open ToDo); Sales Manager and
+	System Manager see all. CRM v1.52 grants by role (and, on leads, read to every user: "All")."""
+	hooks = frappe.get_hooks("has_permission").get("CRM Lead") or []
+	return any(hook.startswith("crm.") for hook in hooks)
+
+
+def crm_lead_readable_by_all() -> bool:
+	"""CRM v1.52 gives every desk user read access to leads (a rule for the role "All"); v1.81 does
+	not. Read from the site's permission rules, so an admin's own rule counts too."""
+	source = "Custom DocPerm" if frappe.db.exists("Custom DocPerm", {"parent": "CRM Lead"}) else "DocPerm"
+	return bool(frappe.db.exists(source, {"parent": "CRM Lead", "role": "All", "permlevel": 0, "read": 1}))
+
+
+# --- CRM's ERPNext integration ---------------------------------------------------------------
+
+
+def deal_status_has_type() -> bool:
+	"""CRM v1.52+ types its deal statuses (CRM Deal Status.type: Open, Ongoing, Won, Lost...)."""
+	return frappe.get_meta("CRM Deal Status").has_field("type")
+
+
+def customer_has_crm_deal_link() -> bool:
+	"""CRM's ERPNext integration adds Customer.crm_deal (the deal a customer was made for)."""
+	return frappe.get_meta("Customer").has_field("crm_deal")
+
+
+def product_item_field() -> str | None:
+	"""CRM v1.7x+ links a CRM Product to its ERPNext Item (CRM Product.erpnext_item_code, a custom
+	field its integration adds) and fills quotations with that Item; earlier a product's code is
+	the Item code."""
+	return "erpnext_item_code" if frappe.get_meta("CRM Product").has_field("erpnext_item_code") else None
+
+
+def integration_blocks_new_products() -> bool:
+	"""CRM v1.7x+ refuses to create a CRM Product while its same-site ERPNext integration syncs
+	products (CRM Products are then made from ERPNext Items)."""
+	try:
+		from crm.integrations.erpnext.utils import should_push_to_erpnext
+	except ImportError:
+		return False
+	return bool(should_push_to_erpnext())
+
+
+def crm_deal_customer_function():
+	"""CRM v1.74+ finds or creates the ERPNext Customer of a deal itself
+	(`check_customer_for_deal`, which its Sales Order `before_validate` hook uses for an order made
+	from a deal's quotation); earlier releases only make one on a status change. None where
+	missing."""
+	try:
+		from crm.fcrm.doctype.erpnext_crm_settings.erpnext_crm_settings import check_customer_for_deal
+	except ImportError:
+		return None
+	return check_customer_for_deal
+
+
+def deal_customer_field() -> str | None:
+	"""CRM v1.74+ also keeps the integration's customer on the deal (CRM Deal.erpnext_customer, a
+	custom field its integration adds), and reads it before Customer.crm_deal."""
+	return "erpnext_customer" if frappe.get_meta("CRM Deal").has_field("erpnext_customer") else None
