@@ -8,7 +8,7 @@ customers, contacts, emails, names) and the frappe-free resolver decides.
 from dataclasses import dataclass, field
 
 import frappe
-from frappe import _
+from frappe import _, _lt
 
 from crm_order_extension.core import customer_match
 from crm_order_extension.core.customer_match import AmbiguousCustomer, Resolution
@@ -27,11 +27,12 @@ TARGETS = {
 	"HD Ticket": Target("HD Ticket", "HD Ticket Order Item", "subject"),
 }
 
+# Lazy: translated when a message is built, in that user's language (not once at import).
 LEVEL_LABELS = {
-	customer_match.EXPLICIT: _("explicit link"),
-	customer_match.CONTACT: _("contact"),
-	customer_match.EMAIL: _("email"),
-	customer_match.NAME: _("name"),
+	customer_match.EXPLICIT: _lt("explicit link"),
+	customer_match.CONTACT: _lt("contact"),
+	customer_match.EMAIL: _lt("email"),
+	customer_match.NAME: _lt("name"),
 }
 
 
@@ -216,7 +217,7 @@ def resolve_customer(doc) -> Resolution:
 def ambiguity_message(doctype: str, name: str, err: AmbiguousCustomer) -> str:
 	return _(
 		"Several customers match {0} {1} by {2}: {3}. Set the ERPNext Customer field to choose one."
-	).format(_(doctype), name, LEVEL_LABELS.get(err.level, err.level), ", ".join(err.candidates))
+	).format(_(doctype), name, str(LEVEL_LABELS.get(err.level, err.level)), ", ".join(err.candidates))
 
 
 def records_of_customer(customer: str) -> list[tuple[str, str]]:
