@@ -121,7 +121,7 @@ class TestOrderHistoryAPI(APITestCase):
 			("fetch_orders", {"lead_name": "CRM-LEAD-NOPE-0000"}, 404),
 			("fetch_orders", {"lead_name": "x" * 1_000_000}, 400),
 			("fetch_deal_orders", {}, 400),
-			("hd_ticket_fetch_orders", {"ticket_name": self.ticket}, 400),
+			("hd_ticket_fetch_orders", {"ticket_name": self.ticket, "contact": "Nobody-0000"}, 400),
 			("hd_ticket_fetch_orders", {"contact": self.contact}, 400),
 			("get_order_history", {"doctype": "ToDo", "name": "x"}, 400),
 			("get_order_history", {"doctype": "CRM Lead", "name": self.lead, "page_length": 0}, 400),
@@ -181,8 +181,10 @@ class TestOrderHistoryPermissions(APITestCase):
 			"CRM Deal", fx.make_deal(contacts=[{"contact": cls.contact, "is_primary": 1}]).name
 		)
 		cls.ticket = cls.keep("HD Ticket", str(fx.make_ticket(email, contact=cls.contact).name))
-		# Not synced yet: a fetch has to resolve its customer first.
+		# Not synced yet (made while auto-sync is off): a fetch has to resolve its customer first.
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 0)
 		cls.unsynced_lead = cls.keep("CRM Lead", fx.make_lead("Perm", email=email).name)
+		frappe.db.set_single_value("CRM Order Extension Settings", "auto_sync", 1)
 		cls.other_customer = cls.keep("Customer", fx.make_customer(f"Other {frappe.generate_hash(length=6)}"))
 		for doctype, name in (("CRM Lead", cls.lead), ("CRM Deal", cls.deal), ("HD Ticket", cls.ticket)):
 			sync_record(doctype, name)
