@@ -43,6 +43,14 @@ class Client:
 			raise APIError(response)
 		return response.json().get("message")
 
+	def call_json(self, method: str, **args):
+		"""`/api/method/<method>` with a JSON body, as the /crm and /helpdesk pages (frappe-ui) send
+		it: dicts and lists arrive as such, not as JSON strings."""
+		response = self.request("POST", "/api/method/" + method, json=args)
+		if not response.ok:
+			raise APIError(response)
+		return response.json().get("message")
+
 	def insert(self, doc: dict) -> dict:
 		"""Insert a new document; a mapped one (e.g. from make_sales_invoice) loses its temporary
 		names first."""

@@ -40,7 +40,7 @@ class TestReturningCustomerOpensATicket(unittest.TestCase):
 			# The customer writes in: Helpdesk's own ticket creation (its "new ticket" endpoint).
 			created = time.monotonic()
 			ticket = str(
-				agent.call(
+				agent.call_json(
 					HELPDESK_NEW_TICKET,
 					doc={
 						"subject": "Where is my cake?",
@@ -86,7 +86,7 @@ class TestShopImportReachesOpenRecords(unittest.TestCase):
 		data.contact(admin, buyer, customer)
 		lead = sales.insert({"doctype": "CRM Lead", "first_name": "E2E Shopper", "email": buyer})["name"]
 		ticket = str(
-			agent.call(
+			agent.call_json(
 				HELPDESK_NEW_TICKET,
 				doc={"subject": "Order question", "description": "Hello", "raised_by": buyer},
 			)["name"]
@@ -103,9 +103,11 @@ class TestShopImportReachesOpenRecords(unittest.TestCase):
 			seen = set()
 			while len(seen) < 2:
 				message = listener.wait_for(
-					lambda m: m["event"] == HISTORY_CHANGED
-					and (m["message"]["doctype"], str(m["message"]["name"]))
-					in {("CRM Lead", lead), ("HD Ticket", ticket)}
+					lambda m: (
+						m["event"] == HISTORY_CHANGED
+						and (m["message"]["doctype"], str(m["message"]["name"]))
+						in {("CRM Lead", lead), ("HD Ticket", ticket)}
+					)
 				)
 				seen.add(message["message"]["doctype"])
 		finally:
