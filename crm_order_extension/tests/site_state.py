@@ -49,6 +49,7 @@ COUNTED = (
 	"Access Log",
 	"Document Template",
 	"Email Template",
+	"Fiscal Year",
 )
 
 # Errors of this app (other apps' scheduled jobs may log theirs while tier 3 runs the scheduler,

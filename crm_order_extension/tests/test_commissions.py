@@ -5,6 +5,7 @@ from frappe.utils import add_days, getdate, nowdate
 from crm_order_extension.api import pipelines as pipeline_api
 from crm_order_extension.pipelines import commission as ledger
 from crm_order_extension.pipelines import payment
+from crm_order_extension.tests import fiscal_years
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
 from crm_order_extension.tests.concurrency import run_concurrently
@@ -44,10 +45,15 @@ def reset_rules(extra: list[dict] | None = None):
 	settings.save()
 
 
+# The tests post today and, under freeze_time, up to a day past the refund window (30 days).
+POSTING_DAYS = 31
+
+
 class CommissionTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		fiscal_years.cover(cls, nowdate(), add_days(nowdate(), POSTING_DAYS))
 		fx.ensure_master_data()
 		fx.ensure_service_item()
 		cls.customer = fx.make_customer(f"Formation Client {frappe.generate_hash(length=5)}")

@@ -14,10 +14,12 @@ import threading
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import nowdate
 
 from crm_order_extension.api import documents as api
 from crm_order_extension.api import pipelines as pipeline_api
 from crm_order_extension.pipelines import documents
+from crm_order_extension.tests import fiscal_years
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
 from crm_order_extension.tests.http_client import Response, api_user
@@ -85,6 +87,7 @@ class DocumentsTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		fiscal_years.cover(cls, nowdate())  # invoices and payments are posted today
 		fx.ensure_master_data()
 		fx.ensure_service_item()
 		cls.customer = fx.make_customer(f"Documents Client {frappe.generate_hash(length=5)}")

@@ -7,6 +7,28 @@ from crm_order_extension.tests.e2e import context
 from crm_order_extension.tests.e2e.harness import RUN_DOMAIN
 
 
+def today() -> date:
+	"""The site's date (its time zone), the one ERPNext posts on; this machine's may be a day off
+	around midnight."""
+	from frappe.utils import getdate, nowdate
+
+	return getdate(nowdate())
+
+
+def cover_fiscal_years(*days_on: int) -> list[str]:
+	"""Fiscal Years for today (and that many days on) where the site has none, so the run posts on
+	any date. Registered with the run's records before the documents posted in them: the cleanup
+	removes them after those (and cancels the customers' documents first)."""
+	from crm_order_extension.tests.fiscal_years import ensure_fiscal_years
+
+	harness = context.harness()
+	harness.refresh()
+	made = ensure_fiscal_years(today(), *(today() + timedelta(days=d) for d in days_on))
+	harness.commit()
+	context.registry().extend(("Fiscal Year", name) for name in made)
+	return made
+
+
 def unique(label: str) -> str:
 	import os
 
@@ -42,8 +64,8 @@ def contact(api, address: str, customer_name: str) -> str:
 
 
 def sales_order(api, customer_name: str, lines, submit: bool = True, **fields) -> dict:
-	today = date.today()
-	delivery = str(today + timedelta(days=10))
+	ordered = today()
+	delivery = str(ordered + timedelta(days=10))
 	store = f"Stores - {fx.COMPANY_ABBR}"
 	doc = api.insert(
 		{
@@ -53,7 +75,7 @@ def sales_order(api, customer_name: str, lines, submit: bool = True, **fields) -
 			"currency": fx.CURRENCY,
 			"conversion_rate": 1,
 			"selling_price_list": "Standard Selling",
-			"transaction_date": str(today),
+			"transaction_date": str(ordered),
 			"delivery_date": delivery,
 			"set_warehouse": store,
 			"items": [
@@ -96,7 +118,7 @@ def invoice(api, so: dict, only_line: int | None = None) -> dict:
 	if only_line is not None:
 		line = so["items"][only_line]["name"]
 		doc["items"] = [item for item in doc["items"] if item.get("so_detail") == line]
-	doc["due_date"] = str(date.today())
+	doc["due_date"] = str(today())
 	return api.submit("Sales Invoice", api.insert(doc)["name"])
 
 
@@ -104,7 +126,7 @@ def payment(api, invoice_doc: dict) -> dict:
 	"""A draft Payment Entry settling the invoice."""
 	doc = api.call(PAYMENT_API, dt="Sales Invoice", dn=invoice_doc["name"])
 	doc["reference_no"] = f"E2E-{invoice_doc['name']}"
-	doc["reference_date"] = str(date.today())
+	doc["reference_date"] = str(today())
 	return api.insert(doc)
 
 

@@ -15,6 +15,7 @@ FO = "Formation Order"
 class TestOrderDocuments(unittest.TestCase):
 	@classmethod
 	def setUpClass(cls):
+		data.cover_fiscal_years()  # the order is invoiced and paid today
 		cls.admin = context.client("admin")
 		cls.customer = data.customer(cls.admin)
 		cls.agent = cls.admin.insert(

@@ -36,6 +36,7 @@ _shared: dict = {}
 
 
 def setUpModule():
+	data.cover_fiscal_years()  # the orders are invoiced and paid today
 	admin = context.client("admin")
 	_shared["customer"] = data.customer(admin)
 	# The Sales Agent user's own agent record, and another agent it must not see.

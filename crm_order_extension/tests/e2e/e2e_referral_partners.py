@@ -11,6 +11,7 @@ from crm_order_extension.tests.e2e.client import wait_until
 class TestPartnerCommission(unittest.TestCase):
 	@classmethod
 	def setUpClass(cls):
+		data.cover_fiscal_years()  # the orders are invoiced and paid today
 		cls.admin = context.client("admin")
 		cls.customer = data.customer(cls.admin)
 		cls.partner = cls.admin.insert(
