@@ -30,7 +30,9 @@ frappe.provide("crm_order_extension.pipeline");
 		if (frm.doc.status === "Ready") {
 			const button = frm.add_custom_button(__("Deliver"), () =>
 				frappe.confirm(
-					__("Email the latest documents to the customer's primary contact and mark the order Delivered?"),
+					__(
+						"Email the latest documents to the customer's primary contact and mark the order Delivered?"
+					),
 					() =>
 						call(frm, DOCS_API + "deliver").then((r) =>
 							frappe.show_alert({

@@ -10,6 +10,8 @@ const socket = io(`${url}/${site}`, {
 	reconnectionAttempts: 3,
 });
 socket.on("connect", () => console.log(JSON.stringify({ event: "connected" })));
-socket.on("connect_error", (error) => console.log(JSON.stringify({ event: "connect_error", message: String(error) })));
+socket.on("connect_error", (error) =>
+	console.log(JSON.stringify({ event: "connect_error", message: String(error) }))
+);
 events.forEach((event) => socket.on(event, (message) => console.log(JSON.stringify({ event, message }))));
 setTimeout(() => process.exit(0), 600000);

@@ -32,7 +32,8 @@ frappe.query_reports["Late Order Lines"] = {
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "ship_status" && data && data.ship_status) {
-			const color = { Late: "red", "At risk": "orange", "On time": "green" }[data.ship_status] || "gray";
+			const color =
+				{ Late: "red", "At risk": "orange", "On time": "green" }[data.ship_status] || "gray";
 			return `<span class="indicator-pill ${color}">${__(data.ship_status)}</span>`;
 		}
 		return value;

@@ -17,7 +17,13 @@ frappe.listview_settings["Commission Ledger"] = {
 				return;
 			}
 			frappe.prompt(
-				{ fieldname: "paid_date", fieldtype: "Date", label: __("Paid Date"), reqd: 1, default: "Today" },
+				{
+					fieldname: "paid_date",
+					fieldtype: "Date",
+					label: __("Paid Date"),
+					reqd: 1,
+					default: "Today",
+				},
 				(values) =>
 					frappe
 						.call({
@@ -26,7 +32,10 @@ frappe.listview_settings["Commission Ledger"] = {
 							freeze: true,
 						})
 						.then((r) => {
-							frappe.show_alert({ message: __("{0} commissions paid", [r.message.paid]), indicator: "green" });
+							frappe.show_alert({
+								message: __("{0} commissions paid", [r.message.paid]),
+								indicator: "green",
+							});
 							listview.refresh();
 						}),
 				__("Mark as Paid"),

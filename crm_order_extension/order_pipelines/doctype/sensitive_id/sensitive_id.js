@@ -14,8 +14,11 @@ frappe.ui.form.on("Sensitive ID", {
 					// Shown once in a dialog, never put into the form (it would be saved back).
 					frappe.msgprint({
 						title: __("{0} of {1}", [r.message.id_type, r.message.customer]),
-						message: frappe.utils.escape_html(r.message.formatted) + "<br><small>" +
-							__("This reveal has been logged.") + "</small>",
+						message:
+							frappe.utils.escape_html(r.message.formatted) +
+							"<br><small>" +
+							__("This reveal has been logged.") +
+							"</small>",
 					});
 				})
 		);

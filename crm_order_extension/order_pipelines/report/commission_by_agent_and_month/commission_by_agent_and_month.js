@@ -7,7 +7,9 @@ frappe.query_reports["Commission by Agent and Month"] = {
 			fieldname: "from_date",
 			label: __("From Date"),
 			fieldtype: "Date",
-			default: frappe.datetime.month_start(frappe.datetime.add_months(frappe.datetime.get_today(), -11)),
+			default: frappe.datetime.month_start(
+				frappe.datetime.add_months(frappe.datetime.get_today(), -11)
+			),
 		},
 		{
 			fieldname: "to_date",
