@@ -17,6 +17,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_link_to_form, getdate, nowdate
 
+from crm_order_extension import compat
 from crm_order_extension.core import deal_won as rules
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.errors import RuleError
@@ -42,7 +43,7 @@ def is_won(status: str | None) -> bool:
 	if not status:
 		return False
 	status_type = None
-	if frappe.get_meta("CRM Deal Status").has_field("type"):
+	if compat.deal_status_has_type():
 		status_type = frappe.db.get_value("CRM Deal Status", status, "type")
 	return rules.is_won(status, status_type)
 
@@ -56,17 +57,28 @@ def deal_orders(deal: str) -> list[dict]:
 def product_rows(deal) -> list[dict]:
 	"""The deal's products as (item_code, product_name, qty, rate, net_amount) rows.
 
-	CRM v1.52 (and v1.70) keep them in `products` (CRM Products), whose `product_code` links a CRM
-	Product named by its code: that code is the ERPNext Item code."""
+	CRM keeps them in `products` (CRM Products), whose `product_code` links a CRM Product named by
+	its code: that code is the ERPNext Item code, unless CRM's integration links the product to an
+	Item of its own (compat.product_item_field: the Item its quotations use)."""
+	rows = deal.get("products") or []
+	linked = {}
+	field = compat.product_item_field()
+	codes = sorted({row.get("product_code") for row in rows if row.get("product_code")})
+	if field and codes:
+		linked = {
+			p.name: p.get(field)
+			for p in frappe.get_all("CRM Product", filters={"name": ("in", codes)}, fields=["name", field])
+			if p.get(field)
+		}
 	return [
 		{
-			"item_code": row.get("product_code"),
+			"item_code": linked.get(row.get("product_code")) or row.get("product_code"),
 			"product_name": row.get("product_name"),
 			"qty": row.get("qty"),
 			"rate": row.get("rate"),
 			"net_amount": row.get("net_amount"),
 		}
-		for row in deal.get("products") or []
+		for row in rows
 	]
 
 
@@ -84,7 +96,7 @@ def crm_integration():
 	"""CRM's ERPNext integration settings when it runs on this site, else None."""
 	if not frappe.db.exists("DocType", CRM_INTEGRATION):
 		return None
-	settings = frappe.db.get_singles_dict(CRM_INTEGRATION)
+	settings = frappe.db.get_singles_dict(CRM_INTEGRATION, cast=True)  # "0" is not off
 	if not settings.get("enabled") or settings.get("is_erpnext_in_different_site"):
 		return None
 	return settings
@@ -134,7 +146,7 @@ def create_customer(deal, integration) -> str:
 		"customer_group": selling.customer_group or "All Customer Groups",
 		"territory": selling.territory or "All Territories",
 	}
-	if integration and frappe.get_meta("Customer").has_field("crm_deal"):
+	if integration and compat.customer_has_crm_deal_link():
 		values["crm_deal"] = deal.name
 	# Master data the system makes for the order the user may create (checked before).
 	customer = frappe.get_doc(values).insert(ignore_permissions=True).name
@@ -148,13 +160,30 @@ def create_customer(deal, integration) -> str:
 	return customer
 
 
+def tell_crm(deal_name: str, customer: str, integration) -> None:
+	"""With CRM's integration on, CRM finds the deal's customer by CRM Deal.erpnext_customer (CRM
+	v1.74+) when it makes one for a Sales Order or quotation of the deal: point it at ours, so the
+	deal keeps one customer."""
+	field = compat.deal_customer_field() if integration else None
+	if field and not frappe.db.get_value(DEAL, deal_name, field):
+		frappe.db.set_value(DEAL, deal_name, field, customer, update_modified=False)
+
+
 def find_or_create_customer(deal) -> str:
 	"""The resolver's customer; else CRM's (its integration makes one for this status); else a new
 	one from the organization or the primary contact. Ties are reported, never guessed."""
+	integration = crm_integration()
 	customer = _resolve(deal.name)
 	if customer:
+		tell_crm(deal.name, customer, integration)
 		return customer
-	integration = crm_integration()
+	crm_customer_for_deal = compat.crm_deal_customer_function()
+	if integration and crm_customer_for_deal and compat.deal_customer_field():
+		# CRM v1.74+ finds or makes the deal's customer itself (with the deal's contacts and
+		# address), as for an order made from the deal's quotation: one customer either way.
+		customer = crm_customer_for_deal(deal.name)
+		if customer:
+			return customer
 	if (
 		integration
 		and integration.get("create_customer_on_status_change")
@@ -167,8 +196,11 @@ def find_or_create_customer(deal) -> str:
 		create_customer_in_erpnext(deal, "on_update")
 		customer = _resolve(deal.name)
 		if customer:
+			tell_crm(deal.name, customer, integration)
 			return customer
-	return create_customer(deal, integration)
+	customer = create_customer(deal, integration)
+	tell_crm(deal.name, customer, integration)
+	return customer
 
 
 # --- The order ---

@@ -121,7 +121,22 @@ def ensure_master_data():
 	ensure_internal_parties()
 	for code in ("COE-CAKE", "COE-BREAD", "COE-PIE", "COE-TART"):
 		ensure_item(code, manufactured=True)
+	ensure_crm_integration_fields()
 	frappe.db.commit()
+
+
+def ensure_crm_integration_fields():
+	"""The custom fields CRM's ERPNext integration adds when an admin enables it (Customer.crm_deal
+	everywhere; CRM v1.7x+ also CRM Deal.erpnext_customer, CRM Product.erpnext_item_code...), made
+	once with the master data: tests switch the integration on in their own transaction, and CRM's
+	hooks then write those fields (adding them later would commit a test's data: DDL)."""
+	settings = frappe.get_single("ERPNext CRM Settings")
+	present = frappe.get_meta("Customer").has_field("crm_deal")
+	if hasattr(settings, "create_custom_fields_in_frappe_crm"):  # CRM's own fields too
+		present = present and frappe.get_meta("CRM Deal").has_field("erpnext_customer")
+	if not present:
+		settings.create_custom_fields()
+		frappe.clear_cache()
 
 
 def make_customer(customer_name: str, **kwargs) -> str:

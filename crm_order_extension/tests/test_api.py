@@ -11,6 +11,7 @@ from crm_order_extension.orders import permissions
 from crm_order_extension.orders.history import sync_record
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_records, delete_users
+from crm_order_extension.tests.crm_access import assign
 from crm_order_extension.tests.http_client import api_user, request
 from crm_order_extension.tests.test_order_history import OrderHistoryTestCase
 
@@ -189,12 +190,13 @@ class TestOrderHistoryPermissions(APITestCase):
 		for doctype, name in (("CRM Lead", cls.lead), ("CRM Deal", cls.deal), ("HD Ticket", cls.ticket)):
 			sync_record(doctype, name)
 
-		# CRM-only: reads leads through CRM's "All" rule, the deal through a share and its own
-		# ticket (Helpdesk lets a ticket's owner read it); no allowed role, no Sales Order access.
+		# CRM-only: reads the lead and the deal assigned to it and its own ticket (Helpdesk lets a
+		# ticket's owner read it); no allowed role, no Sales Order access. Users get leads and deals
+		# the way CRM gives them on every release (tests/crm_access.py): CRM v1.81 shows a user only
+		# the ones it owns or is assigned, v1.52 showed every lead to everyone.
 		cls.crm_only = api_user(cls.CRM_ONLY, ["Blogger"])
-		frappe.share.add_docshare(
-			"CRM Deal", cls.deal, cls.CRM_ONLY, read=1, flags={"ignore_share_permission": True}
-		)
+		assign("CRM Deal", cls.deal, cls.CRM_ONLY)
+		assign("CRM Lead", cls.lead, cls.CRM_ONLY)
 		cls.own_ticket = cls.keep("HD Ticket", str(fx.make_ticket(email, contact=cls.contact).name))
 		frappe.db.set_value("HD Ticket", cls.own_ticket, "owner", cls.CRM_ONLY, update_modified=False)
 		sync_record("HD Ticket", cls.own_ticket)
@@ -202,6 +204,14 @@ class TestOrderHistoryPermissions(APITestCase):
 		cls.sales = api_user(cls.SALES, ["Sales User"])
 		# A Sales User whose User Permissions allow another customer only (for Sales Orders).
 		cls.restricted = api_user(cls.RESTRICTED, ["Sales User"])
+		for user, records in (
+			(cls.SALES, (("CRM Lead", cls.lead), ("CRM Deal", cls.deal))),
+			(cls.RESTRICTED, (("CRM Lead", cls.lead), ("CRM Lead", cls.unsynced_lead))),
+			# a Helpdesk agent on a lead (reads its history through the endpoints)
+			(cls.AGENT, (("CRM Lead", cls.lead),)),
+		):
+			for doctype, name in records:
+				assign(doctype, name, user)
 		frappe.get_doc(
 			{
 				"doctype": "User Permission",

@@ -6,6 +6,7 @@ from frappe.client import set_value
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
+from crm_order_extension import compat
 from crm_order_extension.api import deals as api
 from crm_order_extension.api.orders import get_order_history
 from crm_order_extension.tests import fixtures as fx
@@ -35,8 +36,10 @@ def make_user(role: str) -> str:
 
 
 def ensure_product(code: str) -> str:
-	"""A CRM Product (named by its code, which is the ERPNext Item code)."""
+	"""A CRM Product (named by its code, which is the ERPNext Item code). Made while CRM's ERPNext
+	integration is off: with it on, CRM v1.7x+ refuses new products (they come from Items)."""
 	if not frappe.db.exists("CRM Product", code):
+		assert not compat.integration_blocks_new_products(), "switch CRM's integration on afterwards"
 		frappe.get_doc(
 			{"doctype": "CRM Product", "product_code": code, "product_name": code, "standard_rate": 10}
 		).insert(ignore_permissions=True)
@@ -79,6 +82,8 @@ class TestDealWon(FrappeTestCase):
 		if frappe.db.exists("DocType", "ERPNext CRM Settings"):
 			frappe.db.set_single_value("ERPNext CRM Settings", "enabled", 0)
 		frappe.local.message_log = []
+		# CRM v1.81 assigns a deal to its owner, and Frappe emails the assignment at once under tests
+		fx.ensure_outgoing_email_account()
 		self.sales_user = make_user("Sales User")
 
 	def tearDown(self):
@@ -92,6 +97,8 @@ class TestDealWon(FrappeTestCase):
 			org = frappe.get_doc(
 				{"doctype": "CRM Organization", "organization_name": unique("Deal Org")}
 			).insert(ignore_permissions=True)
+		# The Sales User's own deal: CRM v1.81 lets a Sales User at the deals it owns or is assigned.
+		kw.setdefault("deal_owner", self.sales_user)
 		return fx.make_deal(
 			organization=org.name if org else None,
 			status="Qualification",
@@ -232,12 +239,12 @@ class TestDealWon(FrappeTestCase):
 		self.assertTrue(any("Sales User must create it" in c for c in comments), comments)
 
 	def test_crm_integration_customer_is_used_not_a_second_one(self):
+		contact = fx.make_contact("Casey", f"{frappe.generate_hash(length=8)}@example.com")
+		deal = self.deal(contact=contact)
 		frappe.db.set_single_value(
 			"ERPNext CRM Settings",
 			{"enabled": 1, "create_customer_on_status_change": 1, "deal_status": "Won"},
 		)
-		contact = fx.make_contact("Casey", f"{frappe.generate_hash(length=8)}@example.com")
-		deal = self.deal(contact=contact)
 		customers = frappe.db.count("Customer")
 
 		self.win(deal.name)
@@ -248,6 +255,52 @@ class TestDealWon(FrappeTestCase):
 		self.assertEqual([o.customer for o in orders_of(deal.name)], [crm_customer])
 		if frappe.get_meta("Customer").has_field("crm_deal"):
 			self.assertEqual(frappe.db.get_value("Customer", crm_customer, "crm_deal"), deal.name)
+
+	def test_with_crms_integration_on_the_deal_keeps_one_customer_and_one_order(self):
+		"""CRM v1.74+ finds or makes a deal's customer itself and keeps it on the deal; its Sales
+		Order hook fills the customer of an order made from the deal. Winning makes one customer,
+		tells CRM which, and the order keeps it: saving it again (CRM's hook runs) adds nothing."""
+		deal = self.deal()
+		frappe.db.set_single_value("ERPNext CRM Settings", {"enabled": 1, "sync_products": 0})
+		customers = frappe.db.count("Customer")
+
+		self.win(deal.name)
+
+		orders = orders_of(deal.name)
+		self.assertEqual(len(orders), 1)
+		self.assertEqual(frappe.db.count("Customer"), customers + 1)
+		customer = orders[0].customer
+		self.assertEqual(frappe.db.get_value("Customer", customer, "customer_name"), deal.organization)
+		self.assertEqual(frappe.db.get_value("Customer", customer, "crm_deal"), deal.name)
+		field = compat.deal_customer_field()
+		if field:  # where CRM keeps the customer on the deal, it is this one
+			self.assertEqual(frappe.db.get_value("CRM Deal", deal.name, field), customer)
+		order = frappe.get_doc("Sales Order", orders[0].name)
+		order.save()
+		self.assertEqual(order.customer, customer)
+		self.assertEqual(frappe.db.count("Customer"), customers + 1)
+		self.assertEqual([o.name for o in orders_of(deal.name)], [order.name])
+
+	def test_products_become_the_items_crm_links_them_to(self):
+		"""Where CRM's integration links a CRM Product to an ERPNext Item (compat.product_item_field),
+		the order line is that Item; elsewhere the product's code is the Item code."""
+		code = f"COE-CRM-{frappe.generate_hash(length=6).upper()}"
+		ensure_product(code)
+		field = compat.product_item_field()
+		if field:
+			frappe.db.set_value("CRM Product", code, field, "COE-TART")
+		deal = self.deal(products=[(code, 2, 7)])
+
+		self.win(deal.name)
+
+		orders = orders_of(deal.name)
+		if field:
+			self.assertEqual(len(orders), 1)
+			items = frappe.get_all("Sales Order Item", filters={"parent": orders[0].name}, pluck="item_code")
+			self.assertEqual(items, ["COE-TART"])
+		else:
+			self.assertEqual(orders, [])  # the code is no Item: reported, no order
+			self.assertIn(code, messages())
 
 	def test_recreate_after_cancel_only(self):
 		deal = self.deal()

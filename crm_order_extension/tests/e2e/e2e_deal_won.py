@@ -6,6 +6,7 @@ import unittest
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.e2e import context, data
 from crm_order_extension.tests.e2e.client import APIError
+from crm_order_extension.tests.e2e.harness import email_of
 
 PRODUCT = "COE-CAKE"  # an ERPNext Item of the shared test data
 
@@ -29,6 +30,8 @@ class TestDealWonMakesADraftOrder(unittest.TestCase):
 				"organization": self.organization,
 				"status": "Qualification",
 				"currency": fx.CURRENCY,
+				# as /crm sets it: CRM v1.81 lets a Sales User at the deals it owns or is assigned
+				"deal_owner": email_of("sales", context.run_id()),
 				"products": [{"product_code": PRODUCT, "product_name": PRODUCT, "qty": 2, "rate": 5}],
 			}
 		)["name"]

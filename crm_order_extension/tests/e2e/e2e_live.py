@@ -11,6 +11,7 @@ import unittest
 
 from crm_order_extension.tests.e2e import context, data
 from crm_order_extension.tests.e2e.client import wait_until
+from crm_order_extension.tests.e2e.harness import email_of
 
 HISTORY_CHANGED = "crm_order_extension:history_changed"
 API = "crm_order_extension.api.orders."
@@ -72,7 +73,11 @@ class TestLiveHistory(unittest.TestCase):
 		customer = data.customer(admin)
 		buyer = data.email("live")
 		data.contact(admin, buyer, customer)
-		lead = admin.insert({"doctype": "CRM Lead", "first_name": "E2E Live", "email": buyer})["name"]
+		# the Sales User's lead (CRM v1.81 shows a Sales User the leads it owns or is assigned)
+		owner = email_of("sales", context.run_id())
+		lead = admin.insert(
+			{"doctype": "CRM Lead", "first_name": "E2E Live", "email": buyer, "lead_owner": owner}
+		)["name"]
 		so = data.sales_order(admin, customer, [("COE-CAKE", 1, 5)])
 		work_order = data.work_order(admin, so, "COE-CAKE")
 

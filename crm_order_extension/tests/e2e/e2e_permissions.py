@@ -3,6 +3,7 @@
 import unittest
 
 from crm_order_extension.tests.e2e import context, data
+from crm_order_extension.tests.e2e.harness import email_of
 
 API = "crm_order_extension.api.orders."
 NOT_PERMITTED = "You are not permitted to see order histories"
@@ -15,9 +16,23 @@ class TestOrderHistoryPermissions(unittest.TestCase):
 		cls.customer = data.customer(admin)
 		cls.buyer = data.email("reader")
 		cls.contact = data.contact(admin, cls.buyer, cls.customer)
-		cls.lead = admin.insert({"doctype": "CRM Lead", "first_name": "E2E Reader", "email": cls.buyer})[
-			"name"
-		]
+		# The Sales User's lead, also assigned to the role-less desk user: CRM v1.81 shows a user the
+		# leads it owns or is assigned (v1.52 showed every lead to everyone); on both, the assignment
+		# lets it read the lead.
+		cls.lead = admin.insert(
+			{
+				"doctype": "CRM Lead",
+				"first_name": "E2E Reader",
+				"email": cls.buyer,
+				"lead_owner": email_of("sales", context.run_id()),
+			}
+		)["name"]
+		admin.call(
+			"frappe.desk.form.assign_to.add",
+			doctype="CRM Lead",
+			name=cls.lead,
+			assign_to=[email_of("crm_only", context.run_id())],
+		)
 		cls.ticket = admin.insert(
 			{
 				"doctype": "HD Ticket",

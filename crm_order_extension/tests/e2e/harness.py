@@ -27,7 +27,7 @@ USERS = {
 	],
 	"sales": ["Sales User"],
 	"agent": ["Agent"],
-	# a desk user with no role of its own: CRM lets every user read leads ("All")
+	# a desk user with no role of its own, who reads a lead assigned to it (e2e_permissions)
 	"crm_only": [],
 	"sales_agent": ["Sales Agent"],
 	# the referring agent of e2e_documents' order (its own agent record)
@@ -195,10 +195,17 @@ class Harness:
 	def make_users(self):
 		for key, roles in USERS.items():
 			self.make_user(key, roles)
-		# A Helpdesk agent needs an HD Agent record besides the role.
+		# A Helpdesk agent needs an HD Agent record besides the role; its name is mandatory since
+		# Helpdesk v1.2x (v1.5 fetched it from the user): given on every version.
 		if frappe.db.exists("DocType", "HD Agent"):
+			user = email_of("agent", self.run_id)
 			frappe.get_doc(
-				{"doctype": "HD Agent", "user": email_of("agent", self.run_id), "is_active": 1}
+				{
+					"doctype": "HD Agent",
+					"user": user,
+					"agent_name": frappe.db.get_value("User", user, "full_name") or user,
+					"is_active": 1,
+				}
 			).insert(ignore_permissions=True)
 		frappe.db.commit()
 
@@ -220,6 +227,7 @@ class Harness:
 		(
 			frappe.qb.update(cycle)
 			.set(cycle.response_by, past)
+			.set(cycle.sweep_due, past)
 			.where((cycle.parent == name) & (cycle.parenttype == doctype) & (cycle.outcome == "Running"))
 			.run()
 		)
