@@ -10,6 +10,7 @@ from crm_order_extension.tests.e2e import context, data, shop_import
 from crm_order_extension.tests.e2e.client import wait_until
 from crm_order_extension.tests.e2e.e2e_live import HISTORY_CHANGED, SocketListener
 from crm_order_extension.tests.e2e.e2e_sla import SWEEP, SLACase
+from crm_order_extension.tests.e2e.harness import email_of
 
 API = "crm_order_extension.api.orders."
 HELPDESK_NEW_TICKET = "helpdesk.helpdesk.doctype.hd_ticket.api.new"
@@ -71,7 +72,11 @@ class TestReturningCustomerOpensATicket(unittest.TestCase):
 		buyer = data.email("lead-later")
 		data.contact(admin, buyer, customer)
 		so = data.sales_order(admin, customer, [("COE-BREAD", 1, 4)])
-		lead = sales.insert({"doctype": "CRM Lead", "first_name": "E2E Returning", "email": buyer})["name"]
+		# /crm makes the creating Sales User the owner (CRM v1.81 shows it only its own leads)
+		owner = email_of("sales", context.run_id())
+		lead = sales.insert(
+			{"doctype": "CRM Lead", "first_name": "E2E Returning", "email": buyer, "lead_owner": owner}
+		)["name"]
 		found = wait_until(
 			lambda: orders_on(sales, "CRM Lead", lead), timeout=30, message="the new lead's history"
 		)
@@ -84,7 +89,10 @@ class TestShopImportReachesOpenRecords(unittest.TestCase):
 		customer = data.customer(admin)
 		buyer = data.email("shopper")
 		data.contact(admin, buyer, customer)
-		lead = sales.insert({"doctype": "CRM Lead", "first_name": "E2E Shopper", "email": buyer})["name"]
+		owner = email_of("sales", context.run_id())
+		lead = sales.insert(
+			{"doctype": "CRM Lead", "first_name": "E2E Shopper", "email": buyer, "lead_owner": owner}
+		)["name"]
 		ticket = str(
 			agent.call_json(
 				HELPDESK_NEW_TICKET,
