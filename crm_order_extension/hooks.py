@@ -38,6 +38,9 @@ fixtures = [
 		"filters": [["name", "in", ["CRM Lead Order History", "CRM Deal Order History"]]],
 	},
 	{"dt": "HD Form Script", "filters": [["name", "in", ["HD Ticket Order History"]]]},
+	# indexes on other apps' fields that the app's event paths look up (search_index, so Frappe's
+	# schema sync keeps them)
+	{"dt": "Property Setter", "filters": [["module", "=", "CRM Order Extension"]]},
 ]
 
 # Desk

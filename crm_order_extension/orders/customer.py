@@ -220,9 +220,34 @@ def ambiguity_message(doctype: str, name: str, err: AmbiguousCustomer) -> str:
 	).format(_(doctype), name, str(LEVEL_LABELS.get(err.level, err.level)), ", ".join(err.candidates))
 
 
-def records_of_customer(customer: str) -> list[tuple[str, str]]:
-	"""Leads, deals and tickets that may belong to `customer`: already synced to it, linked to it,
-	or sharing its contacts, emails or name. Each is re-resolved when it syncs."""
+def records_resolved_to(customer: str) -> list[tuple[str, str]]:
+	"""Leads, deals and tickets whose stored resolution or explicit choice is `customer` (each
+	lookup uses its column's index). Every record is resolved when it is created and again when
+	what identifies it changes (orders/sync.py), so an order change needs no more than this."""
+	records = []
+	for doctype in TARGETS:
+		for column in ("custom_order_customer", "custom_erpnext_customer"):
+			records += [(doctype, str(n)) for n in frappe.get_all(doctype, {column: customer}, pluck="name")]
+	return customer_match.unique(records)
+
+
+def _lookup(doctype: str, field: str, values: list) -> list[tuple[str, str]]:
+	"""Names of `doctype` whose indexed `field` equals one of `values`: one query per column, so
+	each uses its own index (an OR over several columns would scan the table)."""
+	values = [v for v in values if v]
+	if not values:
+		return []
+	condition = {field: ("in", values)} if len(values) > 1 else {field: values[0]}
+	return [(doctype, str(n)) for n in frappe.get_all(doctype, filters=condition, pluck="name")]
+
+
+def records_of_customer(customer: str, broad: bool = True) -> list[tuple[str, str]]:
+	"""Leads, deals and tickets that may belong to `customer`: resolved or linked to it and, with
+	`broad` (a customer or contact changed), those sharing its contacts, emails or name. Each is
+	re-resolved when it syncs."""
+	records = records_resolved_to(customer)
+	if not broad:
+		return records
 	contacts = frappe.get_all(
 		"Dynamic Link",
 		filters={"parenttype": "Contact", "link_doctype": "Customer", "link_name": customer},
@@ -231,51 +256,34 @@ def records_of_customer(customer: str) -> list[tuple[str, str]]:
 	emails = customer_match.unique(
 		e.lower()
 		for e in _contact_emails(contacts)
-		+ frappe.get_all("Contact", filters={"name": ("in", contacts or [""])}, pluck="email_id")
+		+ (
+			frappe.get_all("Contact", filters={"name": ("in", contacts)}, pluck="email_id")
+			if contacts
+			else []
+		)
 		+ [frappe.db.get_value("Customer", customer, "email_id")]
 		if e
 	)
 	customer_name = frappe.db.get_value("Customer", customer, "customer_name") or customer
-
-	def names(doctype, or_filters):
-		or_filters = [f for f in or_filters if f[2] not in ([], ("",), None)]
-		return [(doctype, n) for n in frappe.get_all(doctype, or_filters=or_filters, pluck="name")]
-
-	common = [
-		["custom_order_customer", "=", customer],
-		["custom_erpnext_customer", "=", customer],
-	]
-	records = names(
-		"CRM Lead",
-		[
-			*common,
-			["email", "in", emails],
-			["organization", "=", customer_name],
-			["lead_name", "=", customer_name],
-		],
-	)
-	deal_filters = [
-		*common,
-		["email", "in", emails],
-		["organization", "=", customer_name],
-		["contact", "in", contacts],
-	]
+	records += _lookup("CRM Lead", "email", emails)
+	records += _lookup("CRM Lead", "organization", [customer_name])
+	records += _lookup("CRM Lead", "lead_name", [customer_name])
+	records += _lookup("CRM Deal", "email", emails)
+	records += _lookup("CRM Deal", "organization", [customer_name])
+	if frappe.get_meta("CRM Deal").has_field("contact"):
+		records += _lookup("CRM Deal", "contact", contacts)
 	if contacts:
-		deal_filters.append(
-			[
-				"name",
-				"in",
-				frappe.get_all(
-					"CRM Contacts",
-					filters={"parenttype": "CRM Deal", "contact": ("in", contacts)},
-					pluck="parent",
-				),
-			]
-		)
+		records += [
+			("CRM Deal", str(n))
+			for n in frappe.get_all(
+				"CRM Contacts",
+				filters={"parenttype": "CRM Deal", "contact": ("in", contacts)},
+				pluck="parent",
+				distinct=True,
+			)
+		]
 	if _customer_has_crm_deal_link():
-		deal = frappe.db.get_value("Customer", customer, "crm_deal")
-		if deal:
-			deal_filters.append(["name", "=", deal])
-	records += names("CRM Deal", deal_filters)
-	records += names("HD Ticket", [*common, ["contact", "in", contacts], ["raised_by", "in", emails]])
+		records += _lookup("CRM Deal", "name", [frappe.db.get_value("Customer", customer, "crm_deal")])
+	records += _lookup("HD Ticket", "contact", contacts)
+	records += _lookup("HD Ticket", "raised_by", emails)
 	return customer_match.unique(records)

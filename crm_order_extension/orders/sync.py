@@ -30,18 +30,24 @@ def auto_sync_enabled() -> bool:
 	return bool(settings().auto_sync)
 
 
-def schedule_customers(customers) -> None:
+def schedule_customers(customers, broad: bool = False) -> None:
+	"""Re-sync the records of these customers in the background. An order change reaches the
+	records resolved to its customer (`broad=False`); a change of the customer itself may make
+	other records resolve to it (`broad=True`)."""
 	if not auto_sync_enabled():
 		return
 	for customer in sorted(set(filter(None, customers))):
 		request_job(
-			"crm_order_extension.orders.sync.sync_customer", key=f"customer:{customer}", customer=customer
+			"crm_order_extension.orders.sync.sync_customer",
+			key=f"customer:{customer}:{'broad' if broad else 'orders'}",
+			customer=customer,
+			broad=broad,
 		)
 
 
-def sync_customer(customer: str) -> None:
+def sync_customer(customer: str, broad: bool = False) -> None:
 	"""Background job: queue a re-sync of every record that may belong to `customer`."""
-	for doctype, name in records_of_customer(customer):
+	for doctype, name in records_of_customer(customer, broad=broad):
 		request_job(
 			"crm_order_extension.orders.sync.sync_record_job",
 			key=f"record:{doctype}:{name}",
@@ -152,7 +158,7 @@ def on_customer_update(doc, method=None):
 	"""on_update of a Customer: its email, name or disabled flag take part in resolving records."""
 	before = doc.get_doc_before_save()
 	if before is None or any(before.get(f) != doc.get(f) for f in ("email_id", "customer_name", "disabled")):
-		schedule_customers([doc.name])
+		schedule_customers([doc.name], broad=True)
 
 
 def records_of_contact(contact: str, emails: list[str]) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ def after_install():
 
 	sync_fixtures(APP)
 	run_setup_steps()
+	ensure_declared_indexes()
 	from crm_order_extension.sla.setup import restore_after_reinstall
 
 	restore_after_reinstall()
@@ -25,6 +26,13 @@ def after_install():
 
 def after_migrate():
 	run_setup_steps()
+	ensure_declared_indexes()
+
+
+def ensure_declared_indexes():
+	from crm_order_extension.setup.indexes import ensure_declared_indexes
+
+	ensure_declared_indexes()
 
 
 def before_uninstall():

@@ -1,0 +1,157 @@
+"""No full scan on an event path: each lookup that an order change, a record's insert or edit, a
+Contact change or the sweep makes is EXPLAINed on tables with enough rows for the optimizer to
+prefer an index, and must use one. The indexes are declared (custom fields' search_index,
+Property Setters on other apps' fields), so Frappe's schema sync keeps them (setup/indexes.py)."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_to_date, now_datetime
+
+from crm_order_extension.orders.history import insert_rows
+
+FILLER = 3000
+PREFIX = "COE-PLAN-"
+
+
+def plan(query: str) -> list[dict]:
+	return frappe.db.sql(f"EXPLAIN {query}", as_dict=True)
+
+
+def get_all_sql(doctype: str, filters, fields=("name",)) -> str:
+	return frappe.get_all(doctype, filters=filters, fields=list(fields), run=0)
+
+
+class TestEventPathsUseIndexes(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		now = now_datetime()
+		base = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx"]
+		common = (now, now, "Administrator", "Administrator", 0, 0)
+		insert_rows(
+			"CRM Lead",
+			[*base, "first_name", "lead_name", "email", "organization", "custom_order_customer"],
+			[
+				(f"{PREFIX}L{n}", *common, "P", f"Plan {n}", f"p{n}@plan.invalid", f"Org {n}", f"C{n % 500}")
+				for n in range(FILLER)
+			],
+		)
+		insert_rows(
+			"CRM Deal",
+			[*base, "email", "organization", "custom_order_customer"],
+			[
+				(f"{PREFIX}D{n}", *common, f"p{n}@plan.invalid", f"Org {n}", f"C{n % 500}")
+				for n in range(FILLER)
+			],
+		)
+		# Helpdesk v1.5 numbers its tickets (autoincrement, a bigint name); later versions name them
+		numbered = frappe.get_meta("HD Ticket").autoname == "autoincrement"
+		insert_rows(
+			"HD Ticket",
+			[*base, "subject", "raised_by", "contact", "custom_order_customer"],
+			[
+				(
+					900_000_000 + n if numbered else f"{PREFIX}T{n}",
+					*common,
+					"Plan",
+					f"p{n}@plan.invalid",
+					f"{PREFIX}K{n}",
+					f"C{n % 500}",
+				)
+				for n in range(FILLER)
+			],
+		)
+		insert_rows(
+			"Contact Email",
+			[*base, "parent", "parenttype", "parentfield", "email_id"],
+			[
+				(f"{PREFIX}E{n}", *common, f"{PREFIX}K{n}", "Contact", "email_ids", f"p{n}@plan.invalid")
+				for n in range(FILLER)
+			],
+		)
+		insert_rows(
+			"Work Order",
+			[*base, "sales_order", "production_item", "qty"],
+			[(f"{PREFIX}W{n}", *common, f"{PREFIX}SO{n}", "X", 1) for n in range(FILLER)],
+		)
+		due = add_to_date(now, days=1)
+		insert_rows(
+			"CRM SLA Cycle",
+			[*base, "parent", "parenttype", "parentfield", "outcome", "response_by", "sweep_due"],
+			[
+				(
+					f"{PREFIX}Y{n}",
+					*common,
+					f"{PREFIX}L{n}",
+					"CRM Lead",
+					"custom_sla_cycles",
+					"Running",
+					due,
+					due,
+				)
+				for n in range(FILLER)
+			],
+		)
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		super().tearDownClass()
+
+	def assert_uses_index(self, label: str, query: str, table: str | None = None):
+		rows = plan(query)
+		scans = [r for r in rows if r["type"] == "ALL" and (table is None or r["table"] == table)]
+		self.assertFalse(scans, f"{label}: full scan\n{query}\n{rows}")
+
+	def test_order_change_fan_out(self):
+		for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
+			for field in ("custom_order_customer", "custom_erpnext_customer"):
+				self.assert_uses_index(f"{doctype}.{field}", get_all_sql(doctype, {field: "C7"}))
+
+	def test_record_and_contact_lookups(self):
+		emails = ["p1@plan.invalid", "p2@plan.invalid"]
+		cases = [
+			("CRM Lead", {"email": ("in", emails)}),
+			("CRM Lead", {"organization": "Org 1"}),
+			("CRM Lead", {"lead_name": "Plan 1"}),
+			("CRM Deal", {"email": ("in", emails)}),
+			("CRM Deal", {"organization": "Org 1"}),
+			("HD Ticket", {"raised_by": ("in", emails)}),
+			("HD Ticket", {"contact": f"{PREFIX}K1"}),
+			("Contact Email", {"parenttype": "Contact", "email_id": ("in", emails)}),
+			("CRM Contacts", {"parenttype": "CRM Deal", "contact": ("in", [f"{PREFIX}K1"])}),
+			("Customer", {"email_id": ("in", emails)}),
+		]
+		if frappe.get_meta("CRM Deal").has_field("contact"):
+			cases.append(("CRM Deal", {"contact": f"{PREFIX}K1"}))
+		for doctype, filters in cases:
+			self.assert_uses_index(
+				f"{doctype} {filters}", get_all_sql(doctype, filters), table=f"tab{doctype}"
+			)
+
+	def test_history_rows_and_work_orders(self):
+		self.assert_uses_index(
+			"Work Order by sales_order",
+			get_all_sql("Work Order", {"sales_order": ("in", [f"{PREFIX}SO1", f"{PREFIX}SO2"])}),
+		)
+		for child in ("CRM Lead Order Item", "HD Ticket Order Item"):
+			self.assert_uses_index(
+				f"{child} by parent", get_all_sql(child, {"parent": "7", "parenttype": "HD Ticket"})
+			)
+
+	def test_the_sweep_claims_by_index(self):
+		cycle = frappe.qb.DocType("CRM SLA Cycle")
+		query = (
+			frappe.qb.from_(cycle)
+			.select(cycle.name)
+			.where((cycle.sweep_due < now_datetime()) & (cycle.parenttype == "CRM Lead"))
+			.get_sql()
+		)
+		self.assert_uses_index("cycles by sweep_due", query)
+		self.assert_uses_index(
+			"cycles by sweep_token",
+			get_all_sql("CRM SLA Cycle", {"sweep_token": "abc", "parenttype": "CRM Lead"}),
+		)
+		self.assert_uses_index(
+			"leads by sweep token", get_all_sql("CRM Lead", {"custom_sla_sweep_token": "abc"})
+		)
