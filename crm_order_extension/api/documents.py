@@ -1,14 +1,15 @@
-"""Order document endpoints: re-run the generation, deliver by email, list the documents."""
+"""Order document endpoints: re-run the generation, deliver by email, list the documents; a
+Document Template's approval of Sensitive IDs and its preview."""
 
 import frappe
 from frappe import _
 
 from crm_order_extension.api.pipelines import _get
-from crm_order_extension.api.utils import JSONValue, client_error
+from crm_order_extension.api.utils import JSONValue, check_permitted, client_error, required
 from crm_order_extension.core import documents as rules
 from crm_order_extension.core import pipeline
 from crm_order_extension.core.errors import RuleError
-from crm_order_extension.pipelines import documents
+from crm_order_extension.pipelines import documents, sensitive_ids
 
 
 def _rule(check, *args):
@@ -77,3 +78,67 @@ def list_documents(doctype: JSONValue = None, name: JSONValue = None) -> dict:
 			for f in reversed(files)
 		],
 	}
+
+
+def _template(template) -> str:
+	name = required(template, _("Document Template"))
+	check_permitted(documents.TEMPLATE, name, "read")
+	return name
+
+
+@frappe.whitelist(methods=["POST"])
+def approve_sensitive_ids(template: JSONValue = None) -> dict:
+	"""A Sensitive Data Viewer approves the template's use of Sensitive IDs as it reads now: until
+	its HTML body or .docx changes, generation jobs may put the numbers (of each order's own
+	customer) into its documents. Who and when are kept on the template."""
+	if not sensitive_ids.has_viewer_role():
+		frappe.flags.disable_traceback = True
+		frappe.throw(
+			_("Approving a template's Sensitive IDs needs the {0} role").format(_(sensitive_ids.VIEWER_ROLE)),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
+	return documents.approve_template(_template(template))
+
+
+@frappe.whitelist(methods=["POST"])
+def withdraw_sensitive_ids_approval(template: JSONValue = None) -> dict:
+	"""Withdraw the approval (a Sensitive Data Viewer, or a user who may edit the template)."""
+	name = _template(template)
+	if not (sensitive_ids.has_viewer_role() or frappe.has_permission(documents.TEMPLATE, "write", doc=name)):
+		frappe.flags.disable_traceback = True
+		frappe.throw(
+			_("Withdrawing the approval needs the {0} role or write access to the template").format(
+				_(sensitive_ids.VIEWER_ROLE)
+			),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
+	return documents.withdraw_template_approval(name)
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def preview(template: JSONValue = None, doctype: JSONValue = None, name: JSONValue = None) -> dict:
+	"""The template's HTML body rendered for an order (read access to both). A Sensitive ID shows
+	as its number only to a Sensitive Data Viewer previewing an approved template; everyone else
+	sees it masked (`***-**-1234`)."""
+	template_name = _template(template)
+	doc = _get(doctype, name, "read")
+	template_doc = frappe.get_doc(documents.TEMPLATE, template_name)
+	if template_doc.pipeline_doctype != doc.doctype:
+		client_error(
+			_("Template {0} is for {1}, not {2}").format(
+				template_name, _(template_doc.pipeline_doctype), _(doc.doctype)
+			)
+		)
+	if template_doc.output_format == rules.DOCX:
+		client_error(
+			_("Template {0} has no HTML body to preview: generate the documents to see its .docx").format(
+				template_name
+			)
+		)
+	try:
+		html = documents.preview_html(template_doc, doc)
+	except documents.DocumentError as exc:
+		client_error(str(exc))
+	return {"template": template_name, "doctype": doc.doctype, "name": doc.name, "html": html}

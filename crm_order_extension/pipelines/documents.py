@@ -19,8 +19,10 @@ from frappe.utils import now_datetime
 
 from crm_order_extension.core import documents as rules
 from crm_order_extension.core import formation, pipeline
+from crm_order_extension.core import sensitive_documents as sensitive_rules
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.jobs import request_job, running_inline
+from crm_order_extension.pipelines import sensitive_documents, sensitive_ids
 
 TEMPLATE = "Document Template"
 HOOK = "crm_order_extension_document_generators"
@@ -141,9 +143,13 @@ def produce(doc) -> list[tuple[str, bytes, str]]:
 	"""Every generator's documents for the order, in memory: [(stem, content, extension)]."""
 	context = template_context(doc)
 	outputs = []
+	doc.flags.sensitive_outputs = {}
 	for path in generators_for(doc):
 		try:
-			produced = frappe.get_attr(path)(doc, context)
+			# Only an approved Document Template may use a Sensitive ID (render_templates); a
+			# generator of another app has nothing a viewer could approve.
+			with sensitive_ids.rendering(sensitive_rules.GENERATION, source=_("Generator {0}").format(path)):
+				produced = frappe.get_attr(path)(doc, context)
 		except DocumentError:
 			raise
 		except Exception as exc:
@@ -154,20 +160,26 @@ def produce(doc) -> list[tuple[str, bytes, str]]:
 
 
 def attach(doc, outputs, version: int, files: list) -> list:
-	"""Attach each output as a private File; `files` collects them as they are made."""
-	for stem, content, extension in outputs:
-		file_doc = frappe.get_doc(
-			{
-				"doctype": "File",
-				"file_name": rules.file_name(doc.name, stem, version, extension),
-				"attached_to_doctype": doc.doctype,
-				"attached_to_name": doc.name,
-				"is_private": 1,
-				"content": content,
-			}
-		)
-		file_doc.insert(ignore_permissions=True)
-		files.append(file_doc)
+	"""Attach each output as a private File; `files` collects them as they are made. A document
+	that used a Sensitive ID is registered (its files download for Sensitive Data Viewers only)."""
+	sensitive = doc.flags.get("sensitive_outputs") or {}
+	with sensitive_documents.system_files():
+		for stem, content, extension in outputs:
+			file_doc = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": rules.file_name(doc.name, stem, version, extension),
+					"attached_to_doctype": doc.doctype,
+					"attached_to_name": doc.name,
+					"is_private": 1,
+					"content": content,
+				}
+			)
+			file_doc.insert(ignore_permissions=True)
+			files.append(file_doc)
+			used = sensitive.get((stem, extension))
+			if used:
+				sensitive_documents.register(file_doc, doc, used["source"], used["ids"])
 	return files
 
 
@@ -228,15 +240,29 @@ def templates_for(doc) -> list[str]:
 
 def render_templates(doc, context) -> list[tuple[str, bytes, str]]:
 	"""The built-in generator (registered for `*` in this app's hooks.py): every enabled Document
-	Template that applies to the order, as PDF and/or DOCX."""
+	Template that applies to the order, as PDF and/or DOCX. A template reads a Sensitive ID only
+	while a Sensitive Data Viewer's approval holds (the job does not run as a viewer); a PDF body
+	that renders to nothing (e.g. a letter whose number is not on file yet) makes no document."""
 	outputs = []
+	sensitive = doc.flags.setdefault("sensitive_outputs", {})
 	for name in templates_for(doc):
 		template = frappe.get_cached_doc(TEMPLATE, name)
-		for extension in rules.outputs_of(template.output_format):
-			if extension == "pdf":
-				outputs.append((name, render_pdf(template, context), "pdf"))
-			else:
-				outputs.append((name, render_docx(template, context), "docx"))
+		extensions = rules.outputs_of(template.output_format)
+		docx = docx_template_content(template) if "docx" in extensions else None
+		approved_by = template_approver(template, docx)
+		for extension in extensions:
+			with sensitive_ids.rendering(
+				sensitive_rules.GENERATION, source=name, approved_by=approved_by, order=doc
+			) as used:
+				if extension == "pdf":
+					content = render_pdf(template, context)
+				else:
+					content = render_docx(template, context, docx)
+			if content is None:
+				continue
+			outputs.append((name, content, extension))
+			if used:
+				sensitive[(rules.safe_stem(name), extension)] = {"source": name, "ids": used}
 	return outputs
 
 
@@ -262,11 +288,14 @@ def render_html(template_name: str, source: str, context: dict) -> str:
 PDF_OPTIONS = {"javascript-delay": "0"}
 
 
-def render_pdf(template, context: dict) -> bytes:
+def render_pdf(template, context: dict) -> bytes | None:
+	"""The PDF of the template's HTML body; None when the body renders to nothing."""
 	from frappe.utils.pdf import get_pdf
 	from frappe.www.printview import get_print_style
 
 	body = render_html(template.name, template.body_html or "", context)
+	if sensitive_rules.is_blank(body):
+		return None
 	header, footer = letter_head_html(template.letter_head)
 	html = (
 		'<!DOCTYPE html><html><head><meta charset="utf-8">'
@@ -341,11 +370,11 @@ def docx_template_content(template) -> bytes:
 	return frappe.get_doc("File", file_name).get_content()
 
 
-def render_docx(template, context: dict) -> bytes:
+def render_docx(template, context: dict, content: bytes | None = None) -> bytes:
 	from docxtpl import DocxTemplate
 
 	try:
-		document = DocxTemplate(io.BytesIO(docx_template_content(template)))
+		document = DocxTemplate(io.BytesIO(content or docx_template_content(template)))
 		document.render(context, jinja_env=docx_environment())
 		out = io.BytesIO()
 		document.save(out)
@@ -405,6 +434,129 @@ def validate_document_template(template) -> None:
 				_("Template {0}, line {1}: {2}").format(template.template_name, exc.lineno, exc.message),
 				title=_("Template error"),
 			)
+	keep_approval_honest(template)
+
+
+# Approval of Sensitive IDs ------------------------------------------------------------------------
+
+APPROVED_BY = "sensitive_ids_approved_by"
+APPROVED_ON = "sensitive_ids_approved_on"
+APPROVED_DIGEST = "sensitive_ids_digest"
+APPROVAL_FIELDS = (APPROVED_BY, APPROVED_ON, APPROVED_DIGEST)
+
+
+def _docx_xml(content: bytes | None) -> str:
+	"""The text of a .docx's parts, where its Jinja tags are."""
+	import zipfile
+
+	if not content:
+		return ""
+	try:
+		with zipfile.ZipFile(io.BytesIO(content)) as archive:
+			return " ".join(
+				archive.read(part).decode(errors="ignore")
+				for part in archive.namelist()
+				if part.startswith("word/") and part.endswith(".xml")
+			)
+	except (zipfile.BadZipFile, KeyError):
+		return ""
+
+
+def _docx_content_or_none(template) -> bytes | None:
+	if not template.docx_template:
+		return None
+	try:
+		return docx_template_content(template)
+	except DocumentError:
+		return None
+
+
+def template_digest(template, docx: bytes | None = None) -> str:
+	if docx is None:
+		docx = _docx_content_or_none(template)
+	return sensitive_rules.content_digest(template.body_html, docx)
+
+
+def template_approver(template, docx: bytes | None = None) -> str | None:
+	"""The viewer whose approval of the template's Sensitive IDs holds for its content now, else
+	None. Read from the database: a cached document may predate an approval or a withdrawal."""
+	stored = frappe.db.get_value(TEMPLATE, template.name, [APPROVED_BY, APPROVED_DIGEST], as_dict=True)
+	if not stored or not stored.get(APPROVED_BY):
+		return None
+	current = template_digest(template, docx)
+	if not sensitive_rules.approval_holds(stored.get(APPROVED_BY), stored.get(APPROVED_DIGEST), current):
+		return None
+	return stored.get(APPROVED_BY)
+
+
+def keep_approval_honest(template) -> None:
+	"""Validate: the approval is set by `approve_template` only (a form, an import or the REST API
+	cannot write it), any edit of the HTML body or the .docx withdraws it, and whether the template
+	uses a Sensitive ID is noted for the form."""
+	before = None if template.is_new() else template.get_doc_before_save()
+	if not template.flags.approving_sensitive_ids:
+		for field in APPROVAL_FIELDS:
+			template.set(field, before.get(field) if before else None)
+	docx = _docx_content_or_none(template)
+	template.uses_sensitive_ids = int(sensitive_rules.uses_sensitive_ids(template.body_html, _docx_xml(docx)))
+	edited = before is not None and (
+		(before.body_html or "") != (template.body_html or "")
+		or (before.docx_template or "") != (template.docx_template or "")
+	)
+	if edited and template.get(APPROVED_BY) and not template.flags.approving_sensitive_ids:
+		for field in APPROVAL_FIELDS:
+			template.set(field, None)
+		template.flags.sensitive_ids_approval_withdrawn = True
+		frappe.msgprint(
+			_(
+				"The template was edited: its approval of Sensitive IDs is withdrawn until a {0} approves it again"
+			).format(_(sensitive_ids.VIEWER_ROLE)),
+			alert=True,
+		)
+
+
+def on_template_update(template) -> None:
+	if template.flags.sensitive_ids_approval_withdrawn:
+		template.add_comment("Info", _("Approval of Sensitive IDs withdrawn: the template was edited"))
+
+
+def approve_template(name: str) -> dict:
+	"""A Sensitive Data Viewer approves the template's use of Sensitive IDs as it reads now (the
+	caller checked the role and read access). Who and when are kept on the template; the approval
+	holds until the HTML body or the .docx changes."""
+	template = frappe.get_doc(TEMPLATE, name)
+	values = {
+		APPROVED_BY: frappe.session.user,
+		APPROVED_ON: now_datetime(),
+		APPROVED_DIGEST: template_digest(template),
+	}
+	# Set directly: approving needs the role, not write access to templates; not `modified`, so a
+	# form open elsewhere still saves (and keeps the approval unless it edits the content).
+	template.db_set(values, update_modified=False)
+	template.add_comment("Info", _("Sensitive IDs approved by {0}").format(frappe.session.user))
+	frappe.clear_document_cache(TEMPLATE, name)
+	return {"name": name, "approved_by": values[APPROVED_BY], "approved_on": values[APPROVED_ON]}
+
+
+def withdraw_template_approval(name: str) -> dict:
+	template = frappe.get_doc(TEMPLATE, name)
+	if template.get(APPROVED_BY):
+		template.db_set(dict.fromkeys(APPROVAL_FIELDS), update_modified=False)
+		template.add_comment(
+			"Info", _("Approval of Sensitive IDs withdrawn by {0}").format(frappe.session.user)
+		)
+		frappe.clear_document_cache(TEMPLATE, name)
+	return {"name": name, "approved_by": None}
+
+
+def preview_html(template, doc) -> str:
+	"""The template's HTML body rendered for an order, as a user checks it: a Sensitive ID shows
+	as its number only to a viewer previewing an approved template, else masked."""
+	approved_by = template_approver(template)
+	with sensitive_ids.rendering(
+		sensitive_rules.PREVIEW, source=template.name, approved_by=approved_by, order=doc
+	):
+		return render_html(template.name, template.body_html or "", template_context(doc))
 
 
 # Delivery -----------------------------------------------------------------------------------------
@@ -459,20 +611,24 @@ def deliver(doc) -> dict:
 	files = latest_documents(doc)
 	rules.check_can_deliver(doc.status, recipient, [f.name for f in files])
 	subject, message = delivery_message(doc)
-	communication = _make(
-		doctype=doc.doctype,
-		name=doc.name,
-		subject=subject,
-		content=message,
-		recipients=[recipient],
-		send_email=True,
-		# By name and content: a file byte-identical to an earlier version shares its disk file
-		# (Frappe deduplicates), and the customer must see this version's name.
-		attachments=[
-			{"fname": f.file_name, "fcontent": frappe.get_doc("File", f.name).get_content()} for f in files
-		],
-		print_letterhead=False,
-	)["name"]
+	# The Communication keeps copies of the files: a document holding a Sensitive ID may be copied
+	# by the delivery (its copies download for viewers only, like the original).
+	with sensitive_documents.system_files():
+		communication = _make(
+			doctype=doc.doctype,
+			name=doc.name,
+			subject=subject,
+			content=message,
+			recipients=[recipient],
+			send_email=True,
+			# By name and content: a file byte-identical to an earlier version shares its disk
+			# file (Frappe deduplicates), and the customer must see this version's name.
+			attachments=[
+				{"fname": f.file_name, "fcontent": frappe.get_doc("File", f.name).get_content()}
+				for f in files
+			],
+			print_letterhead=False,
+		)["name"]
 	queue = frappe.db.get_value("Email Queue", {"communication": communication}, "name")
 	doc.status = pipeline.DELIVERED
 	doc.delivered_to = recipient
