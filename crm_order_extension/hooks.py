@@ -144,6 +144,11 @@ doc_events = {
 		# who may read the stored order history rows follows the settings' role list
 		"on_update": "crm_order_extension.orders.permissions.on_settings_update",
 	},
+	"File": {
+		# a document holding a Sensitive ID stays private and is copied only by viewers
+		"before_validate": "crm_order_extension.pipelines.sensitive_documents.guard_file",
+		"on_trash": "crm_order_extension.pipelines.sensitive_documents.prune",
+	},
 }
 
 # Scheduled Tasks
@@ -200,6 +205,10 @@ jinja = {
 # The app's endpoints answer errors with their message only, also where Frappe refuses the call
 # before the method runs (Guest, wrong HTTP method).
 before_request = ["crm_order_extension.api.utils.quiet_errors"]
+
+# Once the request's user is known (API keys included): a file holding a Sensitive ID downloads
+# for Sensitive Data Viewers only, by every route Frappe serves file content on.
+auth_hooks = ["crm_order_extension.pipelines.sensitive_documents.guard_downloads"]
 
 # CRM's lead and deal pages load the whole document; these drop the fields above the user's
 # permission level (the order history), as Desk and the REST API do.

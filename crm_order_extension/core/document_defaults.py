@@ -55,6 +55,29 @@ The entity is {{ (order.management_type or "").lower() or "managed by its board"
 </div>"""
 )
 
+# The EIN once it is on file (a Sensitive ID of the customer for the entity): until then the body
+# renders to nothing and no letter is made. A Sensitive Data Viewer approves the template once
+# before any job may put the number in (see core.sensitive_documents).
+EIN_LETTER = "EIN Confirmation Letter"
+EIN_LETTER_HTML = (
+	"""{% set ein = sensitive_id(order.customer, "EIN", order.entity_name, purpose="EIN confirmation letter", default="") %}
+{% if ein %}"""
+	+ _STYLE
+	+ """
+<div class="coe-doc">
+<p>{{ frappe.format(frappe.utils.nowdate(), {"fieldtype": "Date"}) }}</p>
+<p>{{ customer.customer_name if customer else order.customer }}</p>
+<h1>Employer Identification Number</h1>
+<p>Re: {{ order.entity_name }}, a {{ state_name or order.state }} {{ order.entity_type }}</p>
+<p>The Internal Revenue Service has assigned {{ order.entity_name }} the Employer Identification Number
+<b>{{ ein }}</b>.</p>
+<p>Use this number on the company's federal tax returns, bank accounts and payroll filings, and keep
+this letter with the company records.</p>
+<p>Sincerely,<br><br>{{ company.company_name if company else "" }}</p>
+</div>
+{% endif %}"""
+)
+
 OPERATING_AGREEMENT_DOCX = [
 	("title", "Operating Agreement of {{ order.entity_name }}"),
 	(
@@ -132,6 +155,14 @@ def default_templates() -> list[dict]:
 			"description": "Formations with the EIN add-on",
 			"conditions": [(ADD_ON, formation.EIN)],
 			"body_html": SS4_COVER_LETTER_HTML,
+		},
+		{
+			"template_name": EIN_LETTER,
+			"pipeline_doctype": FO,
+			"output_format": PDF,
+			"description": "Formations with the EIN add-on, once the EIN is on file (needs a Sensitive Data Viewer's approval)",
+			"conditions": [(ADD_ON, formation.EIN)],
+			"body_html": EIN_LETTER_HTML,
 		},
 		{
 			"template_name": "Invoice Summary (Formation)",

@@ -7,16 +7,20 @@ Frappe encrypts a Password field with the site's key into `__Auth` and stores on
 document, so lists, reports, the REST API, exports and the Version log never carry the number;
 deleting the record deletes its `__Auth` row (`frappe.delete_doc` -> `delete_all_passwords_for`).
 The number comes back only through `reveal` (Sensitive Data Viewer role) and `reveal_for_document`
-(document templates), and every time an Access Log row records who, when and why.
+(templates), and every time an Access Log row records who, when and why. Who gets it from a
+template is decided in core.sensitive_documents: a generation job rendering an approved Document
+Template, a viewer previewing an approved one, a viewer rendering anything else.
 """
 
 import json
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
+from crm_order_extension.core import sensitive_documents as disclosure_rules
 from crm_order_extension.core import sensitive_id as rules
 from crm_order_extension.core.errors import RuleError
 
@@ -78,8 +82,9 @@ def formatted(id_type: str, secret_digits: str) -> str:
 	return f"{secret_digits[:3]}-{secret_digits[3:5]}-{secret_digits[5:]}"
 
 
-def log_access(record: dict, method: str, purpose: str | None = None) -> str:
-	"""An Access Log row for one disclosure: user, time, record, customer, type and purpose.
+def log_access(record: dict, method: str, purpose: str | None = None, **context) -> str:
+	"""An Access Log row for one disclosure: user, time, record, customer, type and purpose (and
+	for a document the template, its approver and the order).
 
 	Inserted in the caller's transaction (no commit in a request); a GET request, which Frappe
 	would roll back, is told to commit so the log is kept."""
@@ -88,6 +93,7 @@ def log_access(record: dict, method: str, purpose: str | None = None) -> str:
 		details["entity_name"] = record["entity_name"]
 	if purpose:
 		details["purpose"] = purpose
+	details.update({key: value for key, value in context.items() if value})
 	log = frappe.get_doc(
 		{
 			"doctype": ACCESS_LOG,
@@ -132,15 +138,61 @@ def reveal(name: str) -> dict:
 	}
 
 
+# Rendering contexts ------------------------------------------------------------------------------
+
+_CONTEXTS = "coe_sensitive_id_contexts"
+
+
+def _contexts() -> list[dict]:
+	if getattr(frappe.local, _CONTEXTS, None) is None:
+		setattr(frappe.local, _CONTEXTS, [])
+	return getattr(frappe.local, _CONTEXTS)
+
+
+@contextmanager
+def rendering(mode: str, source: str | None = None, approved_by: str | None = None, order=None):
+	"""While a template is rendered for a document (a generation job: `mode` GENERATION with the
+	template or generator as `source`, and its approver when the approval holds) or previewed
+	(PREVIEW): the helpers decide by it. Yields the list of Sensitive IDs the render used."""
+	context = {
+		"mode": mode,
+		"source": source,
+		"approved_by": approved_by,
+		"order": order,
+		"used": [],
+	}
+	_contexts().append(context)
+	try:
+		yield context["used"]
+	finally:
+		_contexts().remove(context)
+
+
+def _current_context() -> dict | None:
+	contexts = _contexts()
+	return contexts[-1] if contexts else None
+
+
+def has_viewer_role(user: str | None = None) -> bool:
+	return VIEWER_ROLE in frappe.get_roles(user or frappe.session.user)
+
+
 def reveal_for_document(
-	customer: str, id_type: str, entity_name: str | None = None, purpose: str | None = None
+	customer: str,
+	id_type: str,
+	entity_name: str | None = None,
+	purpose: str | None = None,
+	default: str | None = None,
 ) -> str:
-	"""The number for a generated document, e.g. an EIN letter: `{{ sensitive_id(doc.customer,
-	"EIN", "Acme LLC", purpose="EIN confirmation letter") }}`. Returns it formatted (`12-3456789`,
+	"""The number for a document, e.g. an EIN letter: `{{ sensitive_id(order.customer, "EIN",
+	order.entity_name, purpose="EIN confirmation letter") }}`. Returns it formatted (`12-3456789`,
 	`123-45-6789`) and records an Access Log row (method "Document", with the purpose).
 
-	Needs a purpose and read permission on the record for the user rendering the document, so a
-	template shown to someone else (a web page, a portal user, Guest) gets nothing."""
+	Who gets it (core.sensitive_documents): a generation job only for a template a Sensitive Data
+	Viewer approved, and only the order's customer's; a preview the masked form unless a viewer
+	previews an approved template; any other render (print format, web page, server code) only a
+	viewer who may read the record. Everyone else gets a permission error. With `default`, a
+	customer without such a number on file gets `default` instead (nothing is disclosed)."""
 	purpose = " ".join(str(purpose or "").split())
 	if not purpose:
 		frappe.throw(_("Say what the Sensitive ID is used for (purpose)"))
@@ -152,20 +204,49 @@ def reveal_for_document(
 	name = frappe.db.get_value(DOCTYPE, {"record_key": key})
 	what = id_type + (f" ({entity_name})" if id_type == rules.EIN and entity_name else "")
 	if not name:
+		if default is not None:
+			return default
 		frappe.throw(_("Customer {0} has no {1} on file").format(customer, what), frappe.DoesNotExistError)
-	if not frappe.has_permission(DOCTYPE, "read", doc=name):
-		frappe.throw(
-			_("You are not permitted to use the {0} of customer {1}").format(what, customer),
-			frappe.PermissionError,
+	context = _current_context() or {"mode": disclosure_rules.DIRECT}
+	mode = context["mode"]
+	order = context.get("order")
+	try:
+		outcome = disclosure_rules.disclosure(
+			mode,
+			is_viewer=has_viewer_role(),
+			can_read_record=bool(frappe.has_permission(DOCTYPE, "read", doc=name)),
+			source=context.get("source"),
+			template_approved=bool(context.get("approved_by")),
+			order_customer=order.get("customer") if order else None,
+			customer=customer,
 		)
+	except disclosure_rules.NotPermitted as err:
+		frappe.flags.disable_traceback = True
+		frappe.throw(_(err.template).format(*err.args), frappe.PermissionError, title=_("Not permitted"))
+	if outcome == disclosure_rules.MASK:
+		return frappe.db.get_value(DOCTYPE, name, "masked")
 	record = _record(name)
-	log_access(record, DOCUMENT, purpose)
+	log_access(
+		record,
+		DOCUMENT,
+		purpose,
+		rendering=mode,
+		template=context.get("source"),
+		approved_by=context.get("approved_by"),
+		order=f"{order.doctype} {order.name}" if order else None,
+	)
+	if "used" in context:
+		context["used"].append(name)
 	return formatted(record["id_type"], _decrypted(record))
 
 
 def sensitive_id(
-	customer: str, id_type: str, entity_name: str | None = None, purpose: str | None = None
+	customer: str,
+	id_type: str,
+	entity_name: str | None = None,
+	purpose: str | None = None,
+	default: str | None = None,
 ) -> str:
 	"""reveal_for_document under its Jinja name (hooks `jinja`: Frappe v15 names a Jinja method
 	after its function)."""
-	return reveal_for_document(customer, id_type, entity_name, purpose=purpose)
+	return reveal_for_document(customer, id_type, entity_name, purpose=purpose, default=default)

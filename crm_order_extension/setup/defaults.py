@@ -175,12 +175,14 @@ def _docx_template(paragraphs: list[tuple[str, str]]) -> bytes:
 	return out.getvalue()
 
 
-def _document_templates():
-	"""The default Document Template per service type, each made only when no template of that
-	name exists (a reinstall after uninstall finds them)."""
+def _document_templates(names: tuple[str, ...] | None = None):
+	"""The default Document Template per service type (or those of `names`), each made only when
+	no template of that name exists (a reinstall after uninstall finds them)."""
 	from crm_order_extension.core.document_defaults import default_templates
 
 	for spec in default_templates():
+		if names is not None and spec["template_name"] not in names:
+			continue
 		if frappe.db.exists("Document Template", spec["template_name"]):
 			continue
 		template = frappe.get_doc(
@@ -237,6 +239,13 @@ def delivery_email_template():
 	run_once("delivery_email_template", _delivery_email_template)
 
 
+def ein_letter_template():
+	"""Added after the first templates: sites installed before get it once on migrate."""
+	from crm_order_extension.core.document_defaults import EIN_LETTER
+
+	run_once("ein_letter_template", lambda: _document_templates((EIN_LETTER,)))
+
+
 def crm_side_panel():
 	from crm_order_extension.orders.crm_layout import add_to_side_panels
 
@@ -255,5 +264,6 @@ STEPS = [
 	commission_ledger_parties,
 	document_templates,
 	delivery_email_template,
+	ein_letter_template,
 	crm_side_panel,
 ]

@@ -50,6 +50,7 @@ COUNTED = (
 	"Document Template",
 	"Email Template",
 	"Fiscal Year",
+	"Sensitive Document",
 )
 
 # Errors of this app (other apps' scheduled jobs may log theirs while tier 3 runs the scheduler,

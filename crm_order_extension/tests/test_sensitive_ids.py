@@ -385,3 +385,41 @@ class TestDisclosure(SensitiveIDTestCase):
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			frappe.render_template("{{ sensitive_id(c, 'SSN', purpose='x') }}", {"c": self.customer})
+
+	def test_reading_the_record_is_not_enough_for_the_number(self):
+		"""Issue 15: Operations reads (and writes) Sensitive ID records and Document Templates; a
+		template it renders gets the number no more than its REST reads do."""
+		ops = "coe-sid-ops@example.com"
+		self.assertTrue(frappe.has_permission(DOCTYPE, "read", user=ops))
+		frappe.set_user(ops)
+		try:
+			for source in (
+				"{{ sensitive_id(c, 'SSN', purpose='x') }}",
+				"{{ reveal_for_document(c, 'SSN', purpose='x') }}",
+				"{{ sensitive_id(c, 'EIN', 'Acme Widgets LLC', purpose='x', default='') }}",
+			):
+				with self.assertRaises(frappe.PermissionError) as err:
+					frappe.render_template(source, {"c": self.customer})
+				self.assertIn("Sensitive Data Viewer", str(err.exception))
+				self.assertNoDigits(str(err.exception))
+			with self.assertRaises(frappe.PermissionError):
+				sensitive_ids.reveal_for_document(self.customer, "SSN", purpose="x")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(self.reveal_logs(self.ssn, "Document"), [])
+		frappe.set_user("coe-sid-viewer@example.com")
+		try:
+			self.assertEqual(
+				frappe.render_template("{{ sensitive_id(c, 'SSN', purpose='x') }}", {"c": self.customer}), SSN
+			)
+		finally:
+			frappe.set_user("Administrator")
+		[log] = self.reveal_logs(self.ssn, "Document")
+		self.assertEqual(
+			(log.user, json.loads(log.filters)["rendering"]), ("coe-sid-viewer@example.com", "Direct")
+		)
+		# With `default`, a number not on file is the default (nothing disclosed, nothing logged)
+		self.assertEqual(
+			sensitive_ids.reveal_for_document(self.customer, "ITIN", purpose="x", default="none on file"),
+			"none on file",
+		)

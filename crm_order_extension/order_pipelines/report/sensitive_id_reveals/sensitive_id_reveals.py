@@ -59,6 +59,8 @@ def execute(filters=None):
 				"entity_name": details.get("entity_name"),
 				"method": log.method,
 				"purpose": details.get("purpose"),
+				"template": details.get("template"),
+				"order": details.get("order"),
 				"access_log": log.name,
 			}
 		)
@@ -77,5 +79,7 @@ def columns():
 		{"label": _("Entity"), "fieldname": "entity_name", "fieldtype": "Data", "width": 150},
 		{"label": _("How"), "fieldname": "method", "fieldtype": "Data", "width": 90},
 		{"label": _("Purpose"), "fieldname": "purpose", "fieldtype": "Data", "width": 200},
+		{"label": _("Template"), "fieldname": "template", "fieldtype": "Data", "width": 160},
+		{"label": _("Order"), "fieldname": "order", "fieldtype": "Data", "width": 180},
 		{"label": _("Access Log"), "fieldname": "access_log", "fieldtype": "Data", "width": 110},
 	]
