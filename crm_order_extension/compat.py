@@ -117,3 +117,83 @@ def deal_customer_field() -> str | None:
 	"""CRM v1.74+ also keeps the integration's customer on the deal (CRM Deal.erpnext_customer, a
 	custom field its integration adds), and reads it before Customer.crm_deal."""
 	return "erpnext_customer" if frappe.get_meta("CRM Deal").has_field("erpnext_customer") else None
+
+
+# Helpdesk ticket SLA notices (crm_order_extension/ticket_sla) ------------------------------------
+
+
+def ticket_statuses_have_categories() -> bool:
+	"""Helpdesk v1.2x: statuses are HD Ticket Status records with a category (Open, Paused,
+	Resolved) copied to `HD Ticket.status_category`; v1.5: fixed options, the SLA lists its own."""
+	return frappe.get_meta("HD Ticket").has_field("status_category") and frappe.db.table_exists(
+		"HD Ticket Status"
+	)
+
+
+def closed_ticket_statuses() -> list[str]:
+	"""Statuses in which a ticket's SLA is fulfilled: category Resolved (v1.2x), else every SLA's
+	`sla_fulfilled_on` statuses plus Resolved and Closed (v1.5)."""
+	if ticket_statuses_have_categories():
+		return frappe.get_all("HD Ticket Status", filters={"category": "Resolved"}, pluck="name")
+	fulfilled = frappe.get_all(
+		"HD Service Level Agreement Fulfilled On Status", pluck="status", distinct=True
+	)
+	return sorted({"Resolved", "Closed", *fulfilled})
+
+
+def helpdesk_sla_status_job():
+	"""Helpdesk v1.2x refreshes every open ticket's `agreement_status` hourly
+	(`update_sla_status_in_ticket`: one document load per ticket); v1.5 only on save. None there."""
+	from helpdesk.helpdesk.doctype.hd_ticket import hd_ticket
+
+	return getattr(hd_ticket, "update_sla_status_in_ticket", None)
+
+
+def paused_ticket_shows_failed() -> bool:
+	"""Whether Helpdesk's own `handle_agreement_status` shows Failed (v1.2x) or Paused (v1.5) for a
+	paused ticket whose target passed: asked of Helpdesk itself, on documents never saved."""
+	from frappe.utils import add_to_date, now_datetime
+
+	sla = frappe.new_doc("HD Service Level Agreement")
+	sla.apply_sla_for_resolution = 0
+	ticket = frappe._dict(
+		on_hold_since=now_datetime(),
+		first_responded_on=None,
+		response_by=add_to_date(now_datetime(), hours=-1),
+		resolution_by=None,
+		resolution_date=None,
+	)
+	sla.handle_agreement_status(ticket)
+	return ticket.agreement_status == "Failed"
+
+
+def hd_notification_type_for_notices() -> str:
+	"""The HD Notification type an SLA notice uses. The type has no SLA option on any release. Where
+	the agent UI shows a "Reaction" notification's own `message` (v1.2x: `n.message || "has reopened
+	the ticket"`) that type carries the notice's text and opens the ticket; elsewhere (v1.5 shows
+	"<user> has reopened the ticket" for it) "Assignment" ("assigned you a ticket") is the least
+	surprising: it opens the ticket and the notice goes to the agents it is assigned to. Read once per
+	process from the agent UI's sources, else from its built assets."""
+	global _NOTICE_TYPE
+	if _NOTICE_TYPE is None:
+		import glob
+		import os
+		import re
+
+		shows_message = re.compile(r"message\s*\|\|\s*[\"'`]has reopened the ticket")
+		app = frappe.get_app_path("helpdesk")
+		source = os.path.join(os.path.dirname(app), "desk", "src", "components", "notifications")
+		paths = glob.glob(os.path.join(source, "*.vue")) or glob.glob(
+			os.path.join(app, "public", "desk", "assets", "*.js")
+		)
+		found = False
+		for path in paths:
+			with open(path, errors="ignore") as f:
+				if shows_message.search(f.read()):
+					found = True
+					break
+		_NOTICE_TYPE = "Reaction" if found else "Assignment"
+	return _NOTICE_TYPE
+
+
+_NOTICE_TYPE = None

@@ -125,6 +125,8 @@ doc_events = {
 		"on_trash": "crm_order_extension.orders.history.delete_rows",
 	},
 	"HD Ticket": {
+		# after Helpdesk's apply_sla: the at-risk points follow response_by / resolution_by
+		"before_save": "crm_order_extension.ticket_sla.targets.on_ticket_before_save",
 		"after_insert": "crm_order_extension.orders.sync.on_record_insert",
 		"on_update": "crm_order_extension.orders.sync.on_record_update",
 		"validate": [
@@ -141,8 +143,13 @@ doc_events = {
 		"on_update": "crm_order_extension.orders.sync.on_customer_update",
 	},
 	"CRM Order Extension Settings": {
-		# who may read the stored order history rows follows the settings' role list
-		"on_update": "crm_order_extension.orders.permissions.on_settings_update",
+		"validate": "crm_order_extension.ticket_sla.targets.validate_settings",
+		"on_update": [
+			# who may read the stored order history rows follows the settings' role list
+			"crm_order_extension.orders.permissions.on_settings_update",
+			# a new ticket warning threshold moves the pending warnings
+			"crm_order_extension.ticket_sla.targets.on_settings_update",
+		],
 	},
 	"File": {
 		# a document holding a Sensitive ID stays private and is copied only by viewers

@@ -151,4 +151,7 @@ def sweep(now=None) -> dict:
 		for key, kind in KINDS.items():
 			notices.announce(doctype, found[key], kind, watchers, users)
 			totals[key] += len(found[key])
+	from crm_order_extension.ticket_sla.sweep import sweep as sweep_tickets
+
+	totals.update(sweep_tickets(now, users))
 	return totals
