@@ -8,6 +8,7 @@ from crm_order_extension.api.utils import JSONValue, check_permitted, client_err
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.orders import deal_won
 from crm_order_extension.orders.permissions import deny
+from crm_order_extension.utils.messages import rule_message
 
 
 @frappe.whitelist(methods=["POST"])
@@ -21,7 +22,7 @@ def recreate_sales_order(deal: JSONValue = None) -> dict:
 	try:
 		name = deal_won.recreate(deal)
 	except RuleError as err:
-		client_error(_(err.template).format(*err.args), frappe.ValidationError)
+		client_error(rule_message(err), frappe.ValidationError)
 	return {
 		"sales_order": name,
 		"message": _("Draft Sales Order {0} created for deal {1}").format(name, deal),

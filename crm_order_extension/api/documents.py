@@ -10,13 +10,14 @@ from crm_order_extension.core import documents as rules
 from crm_order_extension.core import pipeline
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.pipelines import documents, sensitive_ids
+from crm_order_extension.utils.messages import rule_message
 
 
 def _rule(check, *args):
 	try:
 		check(*args)
 	except RuleError as err:
-		client_error(_(err.template).format(*err.args))
+		client_error(rule_message(err))
 
 
 @frappe.whitelist(methods=["POST"])

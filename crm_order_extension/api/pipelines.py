@@ -5,7 +5,7 @@ from frappe import _
 
 from crm_order_extension.api.utils import JSONValue, check_permitted, client_error, required
 from crm_order_extension.core import pipeline
-from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
+from crm_order_extension.pipelines.common import PIPELINE_DOCTYPES
 
 
 def _get(doctype, name, ptype: str):

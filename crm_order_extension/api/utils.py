@@ -8,6 +8,7 @@ from frappe import _
 from crm_order_extension.core import arguments
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.exceptions import InvalidArgumentError
+from crm_order_extension.utils.messages import rule_message
 
 # Any value a caller can send: a form or query string carries strings, a JSON body any JSON value.
 # Frappe checks arguments against the type hints before the method runs and answers a mismatch
@@ -38,7 +39,7 @@ def _read(parse, *args, **kwargs):
 	try:
 		return parse(*args, **kwargs)
 	except RuleError as err:
-		client_error(_(err.template).format(*err.args))
+		client_error(rule_message(err))
 
 
 def required(value, label: str, max_length: int = arguments.MAX_NAME_LENGTH) -> str:

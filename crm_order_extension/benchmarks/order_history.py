@@ -23,10 +23,10 @@ from crm_order_extension.orders.history import (
 	summary_values,
 	sync_record,
 )
-from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.testing import records as fx
 
 CUSTOMER = "COE Benchmark Customer"
-ITEMS = ("COE-CAKE", "COE-BREAD", "COE-PIE", "COE-TART")
+ITEMS = fx.MANUFACTURED_ITEMS
 STAGES = ("PENDING", "APPROVED", "BLOCKED")
 
 

@@ -299,7 +299,7 @@ def benchmark_clock() -> float:
 def benchmark_hook(runs: int = 200) -> float:
 	"""Added cost of the Communication hook (the doc_events entry point, savepoint included) for one
 	email, alternating customer emails and replies, averaged, then rolled back."""
-	from crm_order_extension.tests import fixtures as fx
+	from crm_order_extension.testing import records as fx
 
 	lead = fx.make_lead("Hook", email="coe-hook-bench@example.com")
 	elapsed = 0.0

@@ -7,6 +7,7 @@ from frappe import _
 from crm_order_extension.jobs import request_job, running_inline
 from crm_order_extension.orders.customer import TARGETS
 from crm_order_extension.orders.history import sync_record
+from crm_order_extension.utils.guard import guarded
 
 BATCH_SIZE = 200
 
@@ -49,16 +50,12 @@ def sync_all(
 			if not names:
 				break
 			for name in names:
-				frappe.db.savepoint("crm_order_sync_record")
-				try:
+				title = _("Order history sync failed for {0} {1}").format(_(doctype), name)
+				with guarded("crm_order_sync_record", title=title) as guard:
 					result = sync_record(doctype, name)
 					summary["synced" if result["success"] else "ambiguous"] += 1
-				except Exception:
-					frappe.db.rollback(save_point="crm_order_sync_record")
+				if guard.failed:
 					summary["failed"] += 1
-					frappe.log_error(
-						title=_("Order history sync failed for {0} {1}").format(_(doctype), name)
-					)
 			after = names[-1]
 			done += len(names)
 			if commit:

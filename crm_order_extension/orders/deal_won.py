@@ -22,6 +22,8 @@ from crm_order_extension.core import deal_won as rules
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.orders.customer import LEVEL_LABELS, load_record, resolve_customer
+from crm_order_extension.utils.guard import guarded
+from crm_order_extension.utils.messages import rule_message
 
 DEAL = "CRM Deal"
 SO_LINK = "custom_crm_deal"
@@ -29,10 +31,6 @@ DEAL_LINK = "custom_sales_order"
 SETTINGS = "CRM Order Extension Settings"
 CRM_INTEGRATION = "ERPNext CRM Settings"
 SAVEPOINT = "crm_order_extension_deal_won"
-
-
-def _message(err: RuleError) -> str:
-	return _(err.template).format(*err.args)
 
 
 # --- What the deal is ---
@@ -281,12 +279,9 @@ def _sync_history(deal_name: str) -> None:
 	Sales Order events)."""
 	from crm_order_extension.orders.history import sync_record
 
-	frappe.db.savepoint(SAVEPOINT + "_history")
-	try:
+	title = _("Order history sync failed for {0} {1}").format(_(DEAL), deal_name)
+	with guarded(SAVEPOINT + "_history", title=title):
 		sync_record(DEAL, deal_name)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT + "_history")
-		frappe.log_error(title=_("Order history sync failed for {0} {1}").format(_(DEAL), deal_name))
 
 
 def note(deal_name: str, message: str) -> None:
@@ -345,36 +340,28 @@ def _guarded(doc, fn):
 	"""Winning the deal must never fail because of the order: everything is undone to a savepoint;
 	what the user can fix is shown and noted on the deal, the rest goes to the Error Log."""
 	messages = len(frappe.local.message_log)
-	frappe.db.savepoint(SAVEPOINT)
-	try:
+	title = _("Sales Order for won deal {0} not created").format(doc.name)
+	with guarded(SAVEPOINT, title=title, expected=RuleError) as guard:
 		fn()
-	except RuleError as err:
-		frappe.db.rollback(save_point=SAVEPOINT)
-		_note_safely(doc, _message(err))
-	except (frappe.ValidationError, frappe.PermissionError) as err:
-		frappe.db.rollback(save_point=SAVEPOINT)
+	err = guard.error
+	if isinstance(err, RuleError):
+		_note_safely(doc, rule_message(err))
+	elif isinstance(err, frappe.ValidationError | frappe.PermissionError):
 		# Replace the messages of the failed attempt by one saying what did not happen.
 		frappe.local.message_log = frappe.local.message_log[:messages]
 		reason = frappe.utils.strip_html(str(err)).strip() or _("see the Error Log")
-		frappe.log_error(title=_("Sales Order for won deal {0} not created").format(doc.name))
 		_note_safely(
 			doc,
 			_("No Sales Order was created for deal {0}: {1}").format(doc.name, reason.splitlines()[0]),
 		)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT)
+	elif err:
 		frappe.local.message_log = frappe.local.message_log[:messages]
-		frappe.log_error(title=_("Sales Order for won deal {0} not created").format(doc.name))
 		_note_safely(doc, _("No Sales Order was created for deal {0}: see the Error Log").format(doc.name))
 
 
 def _note_safely(doc, message: str) -> None:
-	frappe.db.savepoint(SAVEPOINT + "_note")
-	try:
+	with guarded(SAVEPOINT + "_note", title=_("Note on deal {0} failed").format(doc.name)):
 		note(doc.name, message)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT + "_note")
-		frappe.log_error(title=_("Note on deal {0} failed").format(doc.name))
 
 
 # --- Explicit re-create ---

@@ -12,8 +12,9 @@ from frappe.utils import flt, get_number_format_info, getdate, nowdate
 
 from crm_order_extension.core import commission, pipeline, referral
 from crm_order_extension.core.errors import RuleError
-from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES, throw_rule
+from crm_order_extension.pipelines.common import PIPELINE_DOCTYPES, is_paid, throw_rule
 from crm_order_extension.pipelines.referral_partners import partner_for_code
+from crm_order_extension.utils.guard import guarded
 
 SETTINGS = "CRM Order Extension Settings"
 LEDGER = "Commission Ledger"
@@ -151,13 +152,12 @@ def create_for_order(sales_order: str, sales_invoice: str | None = None) -> str 
 			"status": commission.PENDING,
 		}
 	)
-	savepoint = "coe_commission_entry"
-	frappe.db.savepoint(savepoint)
-	try:
+	with guarded(
+		"coe_commission_entry", catch=(frappe.UniqueValidationError, frappe.DuplicateEntryError)
+	) as guard:
 		entry.insert(ignore_permissions=True)
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+	if guard.failed:
 		# Another worker created it first (the unique key waited for its commit): keep theirs.
-		frappe.db.rollback(save_point=savepoint)
 		return existing_entry(sales_order)
 	return entry.name
 
@@ -204,8 +204,6 @@ def validate_ledger_entry(entry) -> None:
 def daily_eligibility() -> int:
 	"""Scheduler (daily): Pending entries whose refund window is over become Eligible, provided the
 	order is still paid (a cancelled Payment Entry leaves the entry Pending until it is paid again)."""
-	from crm_order_extension.pipelines.payment import is_paid
-
 	rows = frappe.get_all(
 		LEDGER,
 		filters={"status": commission.PENDING, "eligible_on": ("<=", nowdate())},
@@ -216,15 +214,11 @@ def daily_eligibility() -> int:
 		name = row.name
 		if not is_paid(row.sales_order):
 			continue
-		savepoint = "coe_commission_eligible"
-		frappe.db.savepoint(savepoint)
-		try:
+		title = _("Commission {0} could not become eligible").format(name)
+		with guarded("coe_commission_eligible", title=title):
 			entry = frappe.get_doc(LEDGER, name)
 			entry.status = commission.ELIGIBLE
 			entry.flags.ignore_permissions = True
 			entry.save()
 			moved += 1
-		except Exception:
-			frappe.db.rollback(save_point=savepoint)
-			frappe.log_error(title=_("Commission {0} could not become eligible").format(name))
 	return moved

@@ -23,6 +23,8 @@ from crm_order_extension.core import sensitive_documents as sensitive_rules
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.jobs import request_job, running_inline
 from crm_order_extension.pipelines import sensitive_documents, sensitive_ids
+from crm_order_extension.pipelines.common import throw_rule
+from crm_order_extension.utils.guard import guarded
 
 TEMPLATE = "Document Template"
 HOOK = "crm_order_extension_document_generators"
@@ -91,9 +93,9 @@ def generate(doctype: str, name: str) -> str | None:
 	if doc.status != pipeline.PROCESSING:
 		return doc.status
 
-	frappe.db.savepoint(SAVEPOINT)
 	attached = []
-	try:
+	title = _("Documents of {0} {1} failed").format(_(doctype), name)
+	with guarded(SAVEPOINT, title=title, reference_doctype=doctype, reference_name=name) as guard:
 		version = rules.next_version(doc.document_version)
 		outputs = produce(doc)
 		if not outputs:
@@ -106,19 +108,13 @@ def generate(doctype: str, name: str) -> str | None:
 			pipeline.REVIEW,
 			_("{0} documents generated (version {1})").format(len(attached), version),
 		)
-	except Exception as exc:
-		frappe.db.rollback(save_point=SAVEPOINT)
+	if exc := guard.error:
 		for file_doc in attached:
 			file_doc._delete_file_on_disk()  # rolled back rows leave their content on disk
 		message = (
 			str(exc)
 			if isinstance(exc, DocumentError | RuleError)
 			else _("{0}: {1}").format(type(exc).__name__, exc)
-		)
-		frappe.log_error(
-			title=_("Documents of {0} {1} failed").format(_(doctype), name),
-			reference_doctype=doctype,
-			reference_name=name,
 		)
 		doc = frappe.get_doc(doctype, name)
 		_move(doc, pipeline.FAILED, message)
@@ -407,8 +403,6 @@ def preload_renderer() -> None:
 def validate_document_template(template) -> None:
 	from frappe.utils.jinja import get_jenv
 	from jinja2 import TemplateSyntaxError
-
-	from crm_order_extension.pipelines.order import throw_rule
 
 	try:
 		rules.validate_template(

@@ -11,14 +11,10 @@ from frappe.utils import now_datetime
 
 from crm_order_extension.core import commission, formation, pipeline
 from crm_order_extension.core.errors import RuleError
-
-PIPELINE_DOCTYPES = (pipeline.FORMATION_ORDER, pipeline.COMPLIANCE_SERVICE)
-
-
-def throw_rule(err: RuleError):
-	# A refused move or bad input is the user's to fix: a message, never a traceback.
-	frappe.flags.disable_traceback = True
-	frappe.throw(_(err.template).format(*err.args), frappe.ValidationError, title=_("Not allowed"))
+from crm_order_extension.pipelines.calendar import entries_for_delivered_formation
+from crm_order_extension.pipelines.commission import reverse_for_order
+from crm_order_extension.pipelines.common import is_paid, throw_rule
+from crm_order_extension.pipelines.documents import on_status_change
 
 
 class PipelineOrder(Document):
@@ -84,8 +80,6 @@ class PipelineOrder(Document):
 		before = None if self.is_new() else self.get_doc_before_save()
 		if before and before.sales_order == self.sales_order:
 			return
-		from crm_order_extension.pipelines.payment import is_paid
-
 		if is_paid(self.sales_order):
 			pipeline.check_transition(pipeline.ORDERED, pipeline.QUEUED, roles=(), doctype=self.doctype)
 			self.status = pipeline.QUEUED
@@ -95,20 +89,14 @@ class PipelineOrder(Document):
 		before = self.get_doc_before_save()
 		became = self.status if (not before or before.status != self.status) else None
 		if became == pipeline.REFUNDED and self.sales_order:
-			from crm_order_extension.pipelines.commission import reverse_for_order
-
 			reverse_for_order(self.sales_order, _("{0} {1} refunded").format(_(self.doctype), self.name))
 		if (
 			self.doctype == pipeline.FORMATION_ORDER
 			and self.status == pipeline.DELIVERED
 			and (not before or before.status != pipeline.DELIVERED)
 		):
-			from crm_order_extension.pipelines.calendar import entries_for_delivered_formation
-
 			entries_for_delivered_formation(self)
 		if became:
-			from crm_order_extension.pipelines.documents import on_status_change
-
 			on_status_change(self, before.status if before else None)  # Queued → documents job
 
 	def next_states(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from frappe import _
 from crm_order_extension.core import commission, pipeline
 from crm_order_extension.jobs import request_job
 from crm_order_extension.pipelines import commission as ledger
-from crm_order_extension.pipelines.order import PIPELINE_DOCTYPES
+from crm_order_extension.pipelines.common import ORDER_FIELDS, PIPELINE_DOCTYPES, is_paid
+from crm_order_extension.utils.guard import guarded
 
 
 def orders_of_invoice(invoice: str) -> list[str]:
@@ -26,32 +27,6 @@ def orders_of_invoice(invoice: str) -> list[str]:
 		pluck="sales_order",
 		distinct=True,
 	)
-
-
-ORDER_FIELDS = ["docstatus", "per_billed", "custom_order_type"]
-
-
-def is_paid(sales_order: str, order: dict | None = None) -> bool:
-	"""`order` is the Sales Order's ORDER_FIELDS when the caller has read them already."""
-	order = order or frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True)
-	if not order or order.docstatus != 1:
-		return False
-	invoice, item = frappe.qb.DocType("Sales Invoice"), frappe.qb.DocType("Sales Invoice Item")
-	invoices = (
-		frappe.qb.from_(invoice)
-		.join(item)
-		.on(item.parent == invoice.name)
-		.select(invoice.name, invoice.outstanding_amount)
-		.distinct()
-		.where(
-			(item.sales_order == sales_order)
-			& (item.parenttype == "Sales Invoice")
-			& (invoice.docstatus == 1)
-			& (invoice.is_return == 0)
-		)
-		.run(as_dict=True)
-	)
-	return commission.is_order_paid(order.per_billed, invoices)
 
 
 def queue_pipeline_orders(sales_order: str) -> list[str]:
@@ -69,14 +44,10 @@ def queue_pipeline_orders(sales_order: str) -> list[str]:
 	return moved
 
 
-def _guarded(action, sales_order: str, *args):
-	savepoint = "coe_service_order"
-	frappe.db.savepoint(savepoint)
-	try:
-		return action(sales_order, *args)
-	except Exception:
-		frappe.db.rollback(save_point=savepoint)
-		frappe.log_error(title=_("Service order {0}: {1} failed").format(sales_order, action.__name__))
+def _guarded(action, sales_order: str, *args) -> None:
+	title = _("Service order {0}: {1} failed").format(sales_order, action.__name__)
+	with guarded("coe_service_order", title=title):
+		action(sales_order, *args)
 
 
 def request_paid_order_check(sales_order: str, sales_invoice: str | None = None) -> None:

@@ -12,7 +12,7 @@ from frappe.query_builder.functions import Count, Sum
 
 from crm_order_extension.core import commission, referral
 from crm_order_extension.core.errors import RuleError
-from crm_order_extension.pipelines.order import throw_rule
+from crm_order_extension.pipelines.common import throw_rule
 
 AGENT = referral.SALES_AGENT
 PARTNER = referral.REFERRAL_PARTNER

@@ -23,6 +23,7 @@ from frappe.utils.password import get_decrypted_password
 from crm_order_extension.core import sensitive_documents as disclosure_rules
 from crm_order_extension.core import sensitive_id as rules
 from crm_order_extension.core.errors import RuleError
+from crm_order_extension.utils.messages import rule_message
 
 DOCTYPE = "Sensitive ID"
 VIEWER_ROLE = "Sensitive Data Viewer"
@@ -35,7 +36,7 @@ DOCUMENT = "Document"
 def _refuse(err: RuleError):
 	# The messages of core.sensitive_id never contain the number; no traceback either.
 	frappe.flags.disable_traceback = True
-	frappe.throw(_(err.template).format(*err.args), frappe.ValidationError, title=_("Invalid number"))
+	frappe.throw(rule_message(err), frappe.ValidationError, title=_("Invalid number"))
 
 
 def _is_dummy(secret_value) -> bool:
@@ -222,7 +223,7 @@ def reveal_for_document(
 		)
 	except disclosure_rules.NotPermitted as err:
 		frappe.flags.disable_traceback = True
-		frappe.throw(_(err.template).format(*err.args), frappe.PermissionError, title=_("Not permitted"))
+		frappe.throw(rule_message(err), frappe.PermissionError, title=_("Not permitted"))
 	if outcome == disclosure_rules.MASK:
 		return frappe.db.get_value(DOCTYPE, name, "masked")
 	record = _record(name)

@@ -14,6 +14,7 @@ from frappe.utils import get_datetime
 from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles
 from crm_order_extension.sla.setup import DEAL_SLA
+from crm_order_extension.utils.guard import guarded
 
 SAVEPOINT = "crm_order_extension_sla"
 
@@ -27,16 +28,9 @@ def on_communication_insert(doc, method=None):
 		or doc.sent_or_received not in ("Sent", "Received")
 	):
 		return
-	frappe.db.savepoint(SAVEPOINT)
-	try:
+	title = _("SLA update failed for Communication {0}").format(doc.name)
+	with guarded(SAVEPOINT, title=title, reference_doctype="Communication", reference_name=doc.name):
 		apply_communication(doc)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT)
-		frappe.log_error(
-			title=_("SLA update failed for Communication {0}").format(doc.name),
-			reference_doctype="Communication",
-			reference_name=doc.name,
-		)
 
 
 def apply_communication(doc):

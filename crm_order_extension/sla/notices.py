@@ -15,6 +15,7 @@ from frappe import _
 from frappe.utils import escape_html, format_datetime, get_url, strip_html
 
 from crm_order_extension.core import sla_notices as rules
+from crm_order_extension.utils.guard import guarded
 
 CRM_ROUTE = {"CRM Lead": "leads", "CRM Deal": "deals"}
 # CRM Notification.type has no SLA option. "Assignment" on a lead or deal (not a CRM Task) gets no
@@ -95,8 +96,8 @@ def deliver(doctype: str, row, kind: str, delivery: rules.Delivery, user) -> Non
 	lang = user.language or None
 	message = subject(kind, doctype, row.name, lang)
 	due = row.get("due")
-	frappe.db.savepoint(SAVEPOINT)
-	try:
+	title = _("SLA notice to {0} failed for {1} {2}").format(delivery.user, _(doctype), row.name)
+	with guarded(SAVEPOINT, title=title):
 		if delivery.desk:
 			frappe.get_doc(
 				{
@@ -126,11 +127,6 @@ def deliver(doctype: str, row, kind: str, delivery: rules.Delivery, user) -> Non
 				user=delivery.user,
 				after_commit=True,
 			)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT)
-		frappe.log_error(
-			title=_("SLA notice to {0} failed for {1} {2}").format(delivery.user, _(doctype), row.name)
-		)
 
 
 def send_email(doctype: str, name: str, kind: str, message: str, due, user) -> None:
@@ -139,8 +135,8 @@ def send_email(doctype: str, name: str, kind: str, message: str, due, user) -> N
 	if not user.email:
 		return
 	lang = user.language or None
-	frappe.db.savepoint(EMAIL_SAVEPOINT)
-	try:
+	# Like Frappe's own notification email: no mail account must not cost the Desk notice.
+	with guarded(EMAIL_SAVEPOINT, title=_("SLA notice email to {0} failed").format(user.name)):
 		frappe.sendmail(
 			recipients=[user.email],
 			subject=strip_html(message),
@@ -152,10 +148,6 @@ def send_email(doctype: str, name: str, kind: str, message: str, due, user) -> N
 			},
 			header=[_("SLA Alert", lang=lang), "orange" if kind == rules.AT_RISK else "red"],
 		)
-	except Exception:
-		# Like Frappe's own notification email: no mail account must not cost the Desk notice.
-		frappe.db.rollback(save_point=EMAIL_SAVEPOINT)
-		frappe.log_error(title=_("SLA notice email to {0} failed").format(user.name))
 
 
 def add_crm_notification(doctype: str, name: str, message: str, user: str) -> None:

@@ -9,18 +9,16 @@ from crm_order_extension import compat
 from crm_order_extension.core import sla as rules
 from crm_order_extension.sla import cycles
 from crm_order_extension.sla.setup import DEAL_SLA
+from crm_order_extension.utils.guard import guarded
 
 OPEN_STATES = (rules.NEW, rules.CONTACTED, rules.OPEN)
 
 
 def _guarded(fn, doc):
 	"""Creating or updating a lead must never fail because of SLA bookkeeping."""
-	frappe.db.savepoint("crm_order_extension_sla_record")
-	try:
+	title = _("SLA bookkeeping failed for {0} {1}").format(_(doc.doctype), doc.name)
+	with guarded("crm_order_extension_sla_record", title=title):
 		fn(doc)
-	except Exception:
-		frappe.db.rollback(save_point="crm_order_extension_sla_record")
-		frappe.log_error(title=_("SLA bookkeeping failed for {0} {1}").format(_(doc.doctype), doc.name))
 
 
 # What CRM's Convert to Deal copies from the lead but belongs to the lead: its cycle log and SLA

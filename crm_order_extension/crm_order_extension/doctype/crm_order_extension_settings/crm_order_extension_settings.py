@@ -5,6 +5,7 @@ from frappe.model.document import Document
 
 from crm_order_extension.core import commission
 from crm_order_extension.core.errors import RuleError
+from crm_order_extension.pipelines.common import throw_rule
 
 
 class CRMOrderExtensionSettings(Document):
@@ -15,6 +16,4 @@ class CRMOrderExtensionSettings(Document):
 				for r in self.commission_rules
 			)
 		except RuleError as err:
-			from crm_order_extension.pipelines.order import throw_rule
-
 			throw_rule(err)
