@@ -161,21 +161,3 @@ class DuplicateKeyRefusal:
 			)
 			refuse_duplicate_external_order(external_id, other)
 		type(self.doc).show_unique_validation_message(self.doc, exc)
-
-
-def backfill_active_external_ids():
-	"""Install/migrate step: orders imported before the active-ID column existed get it (only rows
-	still missing it, so re-running changes nothing)."""
-	if not frappe.db.has_column("Sales Order", "custom_active_external_order_id"):
-		return
-	order = frappe.qb.DocType("Sales Order")
-	(
-		frappe.qb.update(order)
-		.set(order.custom_active_external_order_id, order.custom_external_order_id)
-		.where(
-			order.custom_external_order_id.isnotnull()
-			& order.custom_active_external_order_id.isnull()
-			& (order.docstatus < 2)
-		)
-		.run()
-	)

@@ -1,7 +1,8 @@
 """Idempotent default records the app needs beyond its fixtures.
 
 Each step creates only what is missing and never changes a value that already exists, so an
-admin's edits survive every migrate.
+admin's edits survive every migrate. Configuration only: a one-off fix of existing data is a
+versioned patch (patches.txt), which runs once.
 """
 
 import frappe
@@ -51,20 +52,6 @@ def referral_and_sensitive_roles():
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
-
-
-def commission_ledger_parties():
-	"""Ledger entries made before referral partners existed belong to their Sales Agent: fill the
-	party type and name where missing (set-based; re-running changes nothing)."""
-	if not frappe.db.has_column("Commission Ledger", "party_name"):
-		return
-	ledger = frappe.qb.DocType("Commission Ledger")
-	frappe.qb.update(ledger).set(ledger.party_type, "Sales Agent").where(
-		ledger.party_type.isnull() | (ledger.party_type == "")
-	).run()
-	frappe.qb.update(ledger).set(ledger.party_name, ledger.agent_name).where(
-		(ledger.party_type == "Sales Agent") & ledger.party_name.isnull() & ledger.agent_name.isnotnull()
-	).run()
 
 
 # Read access the pipeline roles need on other apps' DocTypes: (doctype, role).
@@ -147,12 +134,6 @@ def remove_role_read_access():
 		for name in frappe.get_all("Custom DocPerm", filters={"parent": doctype, "role": role}, pluck="name"):
 			frappe.delete_doc("Custom DocPerm", name, ignore_permissions=True, force=True)
 		frappe.clear_cache(doctype=doctype)
-
-
-def external_order_ids():
-	from crm_order_extension.pipelines.payment import backfill_active_external_ids
-
-	backfill_active_external_ids()
 
 
 def _docx_template(paragraphs: list[tuple[str, str]]) -> bytes:
@@ -258,10 +239,8 @@ STEPS = [
 	pipeline_roles,
 	commission_rules,
 	role_read_access,
-	external_order_ids,
 	order_history_roles,
 	referral_and_sensitive_roles,
-	commission_ledger_parties,
 	document_templates,
 	delivery_email_template,
 	ein_letter_template,
