@@ -1,19 +1,43 @@
 """bench commands: `bench --site SITE crm-orders sync-all|benchmark`."""
 
+import logging
 import sys
 
 import click
 from frappe.commands import get_site, pass_context
 
-# bench imports every app's commands before it runs one. A `bench worker` forks each job from this
-# process, so what is loaded here is loaded in every job: warm the document renderer once.
-if {"worker", "worker-pool"} & set(sys.argv[1:5]):
+from crm_order_extension.core.bench_cli import bench_command, starts_worker
+
+logger = logging.getLogger(__name__)
+
+
+def preload_for_workers(argv: list[str]) -> bool:
+	"""bench imports every app's commands before it runs one. A `bench worker` (or `worker-pool`)
+	forks each job from this process, so what is loaded here is loaded in every job: warm the
+	document renderer once. Other commands load nothing. Returns whether it preloaded.
+
+	Only a head start (a job imports what it needs anyway), so a failure does not stop the worker:
+	it is logged as a warning, with the reason, to the worker's log."""
+	if not starts_worker(argv):
+		return False
 	try:
 		from crm_order_extension.pipelines.documents import preload_renderer
 
 		preload_renderer()
-	except Exception:  # only a head start: a job imports what it needs anyway
-		pass
+	except Exception as exc:
+		logger.warning(
+			"crm_order_extension: `bench %s` starts without the document renderer preloaded (%s: %s); "
+			"each document job loads it itself",
+			bench_command(argv),
+			type(exc).__name__,
+			exc,
+			exc_info=True,
+		)
+		return False
+	return True
+
+
+preload_for_workers(sys.argv)
 
 
 @click.group("crm-orders")
