@@ -18,6 +18,7 @@ from crm_order_extension import compat
 from crm_order_extension.core import ticket_sla as rules
 from crm_order_extension.orders.history import publish_ticket_update
 from crm_order_extension.sla.notices import load_users
+from crm_order_extension.utils.guard import guarded
 
 TICKET = "HD Ticket"
 SAVEPOINT = "crm_order_extension_ticket_sla_notice"
@@ -133,8 +134,8 @@ def deliver(row, metric: str, kind: str, delivery: rules.Delivery, user, now) ->
 	lang = user.language or None
 	message = subject(metric, kind, row, now, lang)
 	name = str(row.name)
-	frappe.db.savepoint(SAVEPOINT)
-	try:
+	title = _("Ticket SLA notice to {0} failed for ticket {1}").format(delivery.user, name)
+	with guarded(SAVEPOINT, title=title):
 		if delivery.helpdesk:
 			add_helpdesk_notification(name, message, delivery.user)
 		if delivery.desk:
@@ -158,11 +159,6 @@ def deliver(row, metric: str, kind: str, delivery: rules.Delivery, user, now) ->
 				user=delivery.user,
 				after_commit=True,
 			)
-	except Exception:
-		frappe.db.rollback(save_point=SAVEPOINT)
-		frappe.log_error(
-			title=_("Ticket SLA notice to {0} failed for ticket {1}").format(delivery.user, name)
-		)
 
 
 def add_helpdesk_notification(name: str, message: str, user: str) -> None:
@@ -188,8 +184,7 @@ def send_email(row, metric: str, kind: str, message: str, user) -> None:
 	if not user.email:
 		return
 	lang = user.language or None
-	frappe.db.savepoint(EMAIL_SAVEPOINT)
-	try:
+	with guarded(EMAIL_SAVEPOINT, title=_("Ticket SLA notice email to {0} failed").format(user.name)):
 		frappe.sendmail(
 			recipients=[user.email],
 			subject=strip_html(message),
@@ -201,6 +196,3 @@ def send_email(row, metric: str, kind: str, message: str, user) -> None:
 			},
 			header=[_("SLA Alert", lang=lang), "orange" if kind == rules.AT_RISK else "red"],
 		)
-	except Exception:
-		frappe.db.rollback(save_point=EMAIL_SAVEPOINT)
-		frappe.log_error(title=_("Ticket SLA notice email to {0} failed").format(user.name))
