@@ -4,12 +4,12 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Max
 
-from crm_order_extension.core.customer_match import AmbiguousCustomer
-from crm_order_extension.orders.customer import TARGETS, load_record, resolve_customer
+from crm_order_extension.orders.customer import TARGETS
 from crm_order_extension.orders.history import HISTORY_FIELD
 
 NO_HISTORY = "No history"
 STALE = "Stale"
+NEVER_SYNCED = "Never synced"
 
 
 def customer_order_changes(customers: list[str]) -> dict[str, dict]:
@@ -50,8 +50,10 @@ def customer_order_changes(customers: list[str]) -> dict[str, dict]:
 
 
 def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> list[dict]:
-	"""Records whose customer has submitted orders but no history, or whose history is older than
-	the customer's newest order change. Never-synced records are resolved (newest `limit` only)."""
+	"""Records never synced (every record is synced right after its insert: one that was not missed
+	its job), records whose customer has submitted orders but no history, and records whose history
+	is older than the customer's newest order change; newest `limit` per DocType. A fixed number of
+	queries per DocType, whatever the count: nothing is resolved record by record."""
 	rows = []
 	for doctype in doctypes or list(TARGETS):
 		target = TARGETS[doctype]
@@ -73,26 +75,20 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 			.where(
 				(child.parenttype == doctype)
 				& (child.parentfield == HISTORY_FIELD)
-				& child.parent.isin([r.name for r in records] or [""])
+				& child.parent.isin([str(r.name) for r in records] or [""])
 			)
 			.groupby(child.parent)
 			.run()
 		)
-		for record in records:
-			if not record.custom_orders_synced_on:
-				try:
-					record.custom_order_customer = resolve_customer(
-						load_record(doctype, record.name)
-					).customer
-				except AmbiguousCustomer:
-					record.custom_order_customer = None
 		changes = customer_order_changes(sorted({r.custom_order_customer for r in records} - {None}))
 		for record in records:
-			change = changes.get(record.custom_order_customer)
-			if not change or not change["orders"]:
-				continue
+			change = changes.get(record.custom_order_customer) or {"orders": 0, "changed": None}
 			lines = line_counts.get(str(record.name), 0)  # child `parent` is text; ticket names are ints
-			if not record.custom_orders_synced_on or not lines:
+			if not record.custom_orders_synced_on:
+				problem = NEVER_SYNCED
+			elif not change["orders"]:
+				continue
+			elif not lines:
 				problem = NO_HISTORY
 			elif change["changed"] and change["changed"] > record.custom_orders_synced_on:
 				problem = STALE

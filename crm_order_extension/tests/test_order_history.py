@@ -367,6 +367,12 @@ class TestBulkAndHealth(OrderHistoryTestCase):
 			result = run("Order Sync Health", filters={"reference_doctype": "CRM Lead", "limit": 50})
 			return {row["reference_name"]: row["problem"] for row in result["result"]}
 
+		# Never synced (its insert's sync was missed): reported without resolving it here
+		self.assertEqual(problems().get(lead.name), "Never synced")
+		api.fetch_orders(lead.name)
+		self.assertNotIn(lead.name, problems())
+		frappe.db.delete("CRM Lead Order Item", {"parent": lead.name})  # rows lost (e.g. by hand)
+		frappe.db.set_value("CRM Lead", lead.name, "custom_order_history_hash", None)
 		self.assertEqual(problems().get(lead.name), "No history")
 		api.fetch_orders(lead.name)
 		self.assertNotIn(lead.name, problems())

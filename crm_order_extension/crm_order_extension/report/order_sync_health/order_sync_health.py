@@ -24,18 +24,24 @@ def execute(filters=None):
 
 
 def visible_rows(rows: list[dict]) -> list[dict]:
-	"""The rows whose record the user may read and whose customer's orders it may see."""
-	customers: dict[str, bool] = {}
-	visible = []
-	for row in rows:
-		customer = row.get("customer")
-		if customer not in customers:
-			customers[customer] = bool(customer) and can_see(customer)
-		if customers[customer] and frappe.has_permission(
-			row["reference_doctype"], "read", doc=row["reference_name"]
-		):
-			visible.append(row)
-	return visible
+	"""The rows whose record the user may read (one permission-checked query per DocType) and whose
+	customer's orders it may see; a never-synced row names no customer and shows no orders."""
+	customers = {c: can_see(c) for c in {row.get("customer") for row in rows} if c}
+	readable: dict[str, set[str]] = {}
+	for doctype in {row["reference_doctype"] for row in rows}:
+		names = [str(row["reference_name"]) for row in rows if row["reference_doctype"] == doctype]
+		readable[doctype] = {
+			str(n)
+			for n in frappe.get_list(
+				doctype, filters={"name": ("in", names)}, pluck="name", limit_page_length=0
+			)
+		}
+	return [
+		row
+		for row in rows
+		if str(row["reference_name"]) in readable[row["reference_doctype"]]
+		and (not row.get("customer") or customers[row["customer"]])
+	]
 
 
 def columns():
