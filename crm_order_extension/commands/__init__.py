@@ -121,6 +121,28 @@ def benchmark_sla(context, leads, allow_non_test_site):
 	run_benchmark(context, allow_non_test_site, "sla", leads=leads)
 
 
+@crm_orders.command("benchmark-ticket-sla")
+@click.option(
+	"--tickets",
+	default="5000,100000",
+	show_default=True,
+	help="Open HD Tickets to sweep, comma-separated sizes measured one after the other",
+)
+@ALLOW_OPTION
+@pass_context
+def benchmark_ticket_sla(context, tickets, allow_non_test_site):
+	"""Time the ticket SLA sweep (claims, notices) against Helpdesk's own per-ticket SLA refresh."""
+	try:
+		sizes = [int(size) for size in str(tickets).split(",") if size.strip()]
+	except ValueError:
+		raise click.BadParameter(
+			"a comma-separated list of whole numbers, e.g. 5000,100000", param_hint="--tickets"
+		)
+	if not sizes or min(sizes) < 100:
+		raise click.BadParameter("each size must be at least 100 (1 % of them cross)", param_hint="--tickets")
+	run_benchmark(context, allow_non_test_site, "ticket_sla", sizes=sizes)
+
+
 @crm_orders.command("benchmark-documents")
 @click.option("--orders", default=100, show_default=True, help="Formation Orders to generate documents for")
 @ALLOW_OPTION

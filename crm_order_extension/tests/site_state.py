@@ -40,6 +40,8 @@ COUNTED = (
 	"Sales Agent",
 	"Notification Log",
 	"CRM Notification",
+	"HD Notification",
+	"HD Service Level Agreement",
 	"Email Queue",
 	"Data Import",
 	"File",
