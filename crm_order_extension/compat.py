@@ -53,22 +53,10 @@ def sla_rolls_responses(sla_name: str | None) -> bool:
 
 
 # --- CRM record permissions ------------------------------------------------------------------
-
-
-def crm_scopes_records() -> bool:
-	"""CRM v1.81's sales hierarchy (crm.permissions.org_hierarchy) hooks has_permission of leads
-	and deals: a Sales User (or a user given the record by a share) reads and writes only the leads
-	and deals it owns (lead_owner / deal_owner) or is assigned to (an open ToDo); Sales Manager and
-	System Manager see all. CRM v1.52 grants by role (and, on leads, read to every user: "All")."""
-	hooks = frappe.get_hooks("has_permission").get("CRM Lead") or []
-	return any(hook.startswith("crm.") for hook in hooks)
-
-
-def crm_lead_readable_by_all() -> bool:
-	"""CRM v1.52 gives every desk user read access to leads (a rule for the role "All"); v1.81 does
-	not. Read from the site's permission rules, so an admin's own rule counts too."""
-	source = "Custom DocPerm" if frappe.db.exists("Custom DocPerm", {"parent": "CRM Lead"}) else "DocPerm"
-	return bool(frappe.db.exists(source, {"parent": "CRM Lead", "role": "All", "permlevel": 0, "read": 1}))
+# Nothing to detect: CRM v1.81's sales hierarchy (crm.permissions.org_hierarchy) answers Frappe's
+# has_permission for leads and deals (a Sales User reads the ones it owns or is assigned; CRM v1.52
+# grants by role, leads to every user), and every order-history endpoint asks has_permission on
+# the record first, so histories follow CRM's rules on each release.
 
 
 # --- CRM's ERPNext integration ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Giving a test user a lead or deal the way CRM does on every release (compat.crm_scopes_records):
+"""Giving a test user a lead or deal the way CRM does on every release (README, Requirements):
 CRM v1.81 lets a Sales User (or a user without a CRM role) at the leads and deals it owns
 (lead_owner / deal_owner) or is assigned to; v1.52 grants by role, leads to everyone. An
 assignment works on both: Frappe's assign_to shares the record with a user who cannot read it yet,
