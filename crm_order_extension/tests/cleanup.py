@@ -35,6 +35,8 @@ def delete_users(users) -> None:
 		return
 	frappe.db.delete("CRM Notification", {"to_user": ("in", users)})
 	frappe.db.delete("Notification Log", {"for_user": ("in", users)})
+	if frappe.db.table_exists("HD Notification"):
+		frappe.db.delete("HD Notification", {"user_to": ("in", users)})
 	frappe.db.delete("ToDo", {"allocated_to": ("in", users)})
 	# Frappe logs every download of a private file (order documents) by the user who made it.
 	frappe.db.delete("Access Log", {"user": ("in", users)})

@@ -215,6 +215,12 @@ class Harness:
 		frappe.db.set_value(doctype, name, values, update_modified=False)
 		frappe.db.commit()
 
+	def minutes_ago(self, minutes: int):
+		"""A moment that many minutes ago in the site's time zone (what the sweep compares with)."""
+		from frappe.utils import add_to_date, now_datetime
+
+		return add_to_date(now_datetime(), minutes=-minutes)
+
 	def make_overdue(self, doctype: str, name):
 		"""The record's running response target (and its cycle row's) passed a minute ago, in the
 		site's time zone."""
