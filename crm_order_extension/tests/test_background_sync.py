@@ -11,7 +11,12 @@ from crm_order_extension.api import orders as api
 from crm_order_extension.orders import sync
 from crm_order_extension.orders.history import sync_record
 from crm_order_extension.tests import fixtures as fx
-from crm_order_extension.tests.test_order_history import OrderHistoryTestCase, history, unique
+from crm_order_extension.tests.test_order_history import (
+	OrderHistoryTestCase,
+	history,
+	ticket_name_as_the_agent_ui_sends,
+	unique,
+)
 
 
 class TestHistoryWithoutFetch(OrderHistoryTestCase):
@@ -164,13 +169,12 @@ class TestSyncIsNotAnEdit(OrderHistoryTestCase):
 		frappe.delete_doc("HD Ticket", ticket.name, ignore_permissions=True, force=True)
 		self.assertFalse(frappe.db.exists("HD Ticket Order Item", {"parent": str(ticket.name)}))
 
-	def test_a_resync_by_integer_name_finds_the_ticket(self):
+	def test_a_resync_by_the_name_a_job_carries_finds_the_ticket(self):
 		customer, _contact, email = self.customer_with_contact()
 		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
 		ticket = fx.make_ticket(email)
 		frappe.db.delete("HD Ticket Order Item", {"parent": str(ticket.name)})
 		frappe.db.set_value("HD Ticket", ticket.name, "custom_order_history_hash", None)
-		name = int(ticket.name) if str(ticket.name).isdigit() else ticket.name
-		result = sync_record("HD Ticket", name)
+		result = sync_record("HD Ticket", ticket_name_as_the_agent_ui_sends(ticket.name))
 		self.assertTrue(result["changed"])
 		self.assertEqual(len(history("HD Ticket", str(ticket.name))), 1)

@@ -15,6 +15,11 @@ def unique(prefix: str) -> str:
 	return f"{prefix} {frappe.generate_hash(length=6)}"
 
 
+def ticket_name_as_the_agent_ui_sends(name):
+	"""Helpdesk v1.5 numbers its tickets (autoincrement): its pages send the number."""
+	return int(name) if frappe.get_meta("HD Ticket").autoname == "autoincrement" else str(name)
+
+
 def history(doctype: str, name: str) -> list[dict]:
 	return api.get_order_history(doctype, name, 0, 500)["rows"]
 
@@ -127,8 +132,9 @@ class TestCustomerResolution(OrderHistoryTestCase):
 		result = api.hd_ticket_fetch_orders(contact, ticket.name)
 		self.assertEqual((result["customer"], result["count"]), (customer, 1))
 		self.assertEqual(history("HD Ticket", ticket.name)[0].amount, 10)
-		# The agent UI passes the ticket's integer name; the HTML view escapes every value.
-		html = api.get_order_history_html("HD Ticket", int(ticket.name))["html"]
+		# The agent UI passes the ticket's name as it has it (a number on Helpdesk v1.5, a string
+		# such as "0002" later); the HTML view escapes every value.
+		html = api.get_order_history_html("HD Ticket", ticket_name_as_the_agent_ui_sends(ticket.name))["html"]
 		self.assertIn("Coe Tart", html)
 		self.assertIn("Awaiting".upper(), html.upper())
 

@@ -8,6 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_customers, delete_records, delete_users
+from crm_order_extension.tests.crm_access import assign
 from crm_order_extension.tests.http_client import api_user, request
 
 REPORT = "Order Sync Health"
@@ -48,13 +49,16 @@ class TestOrderSyncHealthAccess(FrappeTestCase):
 		).insert(ignore_permissions=True)
 		api_user(cls.NOBODY, ["Blogger"])
 		cls.manager = api_user(cls.MANAGER, ["Sales Manager"])
+		# Each user reads the lead the way CRM grants it on every release (an assignment).
+		cls.todos = [todo for user in cls.USERS for todo in assign("CRM Lead", cls.lead, user)]
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		frappe.db.rollback()
 		frappe.set_user("Administrator")
-		delete_records([("CRM Lead", cls.lead)])
+		delete_records([("ToDo", todo) for todo in cls.todos] + [("CRM Lead", cls.lead)])
+		frappe.db.delete("DocShare", {"share_doctype": "CRM Lead", "share_name": cls.lead})
 		delete_customers([cls.customer, cls.other_customer])
 		delete_users(cls.USERS)
 		frappe.db.commit()
@@ -97,7 +101,7 @@ class TestOrderSyncHealthAccess(FrappeTestCase):
 
 		frappe.set_user(self.NOBODY)
 		try:
-			self.assertTrue(frappe.has_permission("CRM Lead", "read"))  # the premise: it reads leads
+			self.assertTrue(frappe.has_permission("CRM Lead", "read", doc=self.lead))  # the premise
 			with self.assertRaises(frappe.PermissionError) as err:
 				order_sync_health.execute({"reference_doctype": "CRM Lead"})
 			self.assertIn("not permitted to see order histories", str(err.exception))
