@@ -7,9 +7,10 @@ from its start until it is answered in time, superseded in time, or announced; s
 passes its target without a reply in time is announced exactly once, whatever else touched the
 lead.
 
-Set-based: one UPDATE per condition over an index (`sweep_due` for breaches) marks the newly
-matching rows and stamps them with this sweep's claim token, then one SELECT by token reads exactly
-those rows back. Cost follows the number of new breaches, not of all leads. Two workers sweeping
+Set-based: one UPDATE per condition over an index (`sweep_due` for breaches; the cycles read by
+that index without locks and claimed by name, utils/claim.py, so two sweeps cannot deadlock) marks
+the newly matching rows and stamps them with this sweep's claim token, then one SELECT by token reads
+exactly those rows back. Cost follows the number of new breaches, not of all leads. Two workers sweeping
 at once cannot both claim a row: InnoDB serialises their UPDATEs on the row lock and the second
 re-reads the row, which no longer matches. The notices (sla/notices.py) are written in the same
 transaction as the claim, which the job runner commits or rolls back as a whole.
@@ -24,6 +25,7 @@ from frappe.utils import now_datetime
 from crm_order_extension.core import sla as rules
 from crm_order_extension.core import sla_notices
 from crm_order_extension.sla import cycles, notices
+from crm_order_extension.utils.claim import claim_by_name
 
 OWNER_FIELD = {"CRM Lead": "lead_owner", "CRM Deal": "deal_owner"}
 TOKEN_FIELD = "custom_sla_sweep_token"
@@ -61,13 +63,15 @@ def _claim_breached_cycles(doctype: str, now, scope=None) -> list[dict]:
 	condition = (row.sweep_due < now) & (row.parenttype == doctype) & (row.parentfield == cycles.CYCLES_FIELD)
 	if scope:
 		condition &= scope(row)
-	(
-		frappe.qb.update(row)
-		.set(row.sweep_due, None)
-		.set(row.sweep_token, token)
-		.set(row.outcome, Case().when(row.outcome == cycles.RUNNING, rules.FAILED).else_(row.outcome))
-		.where(condition)
-		.run()
+	# by name, not by the sweep_due range: no deadlock with another sweep (utils/claim.py)
+	claim_by_name(
+		row,
+		condition,
+		[
+			(row.sweep_due, None),
+			(row.sweep_token, token),
+			(row.outcome, Case().when(row.outcome == cycles.RUNNING, rules.FAILED).else_(row.outcome)),
+		],
 	)
 	table = frappe.qb.DocType(doctype)
 	claimed = (
@@ -139,7 +143,18 @@ def role_users(role: str | None) -> list[str]:
 
 def sweep(now=None) -> dict:
 	"""Scheduler entry point (cron */5). No commit of its own: the job runner commits the claims
-	and their notices together (or rolls both back, and the next sweep claims the rows again)."""
+	and their notices together (or rolls both back, and the next sweep claims the rows again).
+	Chosen as a deadlock's victim (by another transaction; sweeps claim by name), InnoDB has rolled
+	the whole transaction back: the sweep runs once more at once instead of waiting for the next
+	tick."""
+	try:
+		return _sweep(now)
+	except frappe.QueryDeadlockError:
+		frappe.db.rollback()
+		return _sweep(now)
+
+
+def _sweep(now=None) -> dict:
 	settings = frappe.get_cached_doc("CRM Order Extension Settings")
 	now = now or now_datetime()
 	margin = timedelta(minutes=int(settings.at_risk_minutes or 30))

@@ -8,6 +8,7 @@ concurrency class stays in the test's transaction and is rolled back.
 
 import json
 import re
+import threading
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -393,3 +394,54 @@ class TestConcurrentTicketSweeps(TicketSLACase):
 			self.assertFalse(told(ticket, self.agent, "SLA at risk")["desk"])  # passed: breach only
 			self.assertEqual(self.stored(ticket, "agreement_status").agreement_status, "Failed")
 		self.assertEqual(targets.TOKEN, "custom_ticket_sla_token")
+
+	def test_a_sweep_neither_waits_for_nor_deadlocks_with_another_sweeps_open_claim(self):
+		"""A claim empties its rows' pending column (NULL sorts first in the index, inside the range
+		a `due <= now` scan locks). A second sweep, scoped by a column without an index so it cannot
+		lean on the primary key, claims its own rows while the first sweep's claim is uncommitted."""
+		first = [self.ticket(assign=[self.agent]) for _ in range(2)]
+		second = [self.ticket(assign=[self.agent]) for _ in range(2)]
+		frappe.db.commit()
+		now = get_datetime("2026-12-24 17:05:00")
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		claimed, done = threading.Event(), threading.Event()
+		results, errors = {}, []
+
+		def run(key, tickets, wait_for, then_set):
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				frappe.set_user("Administrator")
+				frappe.flags.in_test = True
+				if key == "second":
+					claimed.wait(30)
+					frappe.db.sql("set session innodb_lock_wait_timeout = 5")
+				subjects = [t.subject for t in tickets]
+				found = sweep.sweep_tickets(now, scope=lambda t: t.subject.isin(subjects))
+				results[key] = sorted(str(r.name) for rows in found.values() for r in rows)
+				then_set.set()
+				if wait_for:
+					wait_for.wait(30)  # the first keeps its claim open until the second is done
+				frappe.db.commit()
+			except Exception as e:
+				errors.append(repr(e))
+			finally:
+				claimed.set()
+				done.set()
+				frappe.destroy()
+
+		threads = [
+			threading.Thread(target=run, args=("first", first, done, claimed)),
+			threading.Thread(target=run, args=("second", second, None, done)),
+		]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join(60)
+		self.assertEqual(errors, [])
+		self.assertEqual(results["first"], sorted(str(t.name) for t in first))
+		self.assertEqual(results["second"], sorted(str(t.name) for t in second))
+		frappe.db.rollback()
+		for ticket in first + second:
+			row = self.stored(ticket, "agreement_status", "custom_response_breach_due")
+			self.assertEqual((row.agreement_status, row.custom_response_breach_due), ("Failed", None))

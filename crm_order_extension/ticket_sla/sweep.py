@@ -1,8 +1,9 @@
 """Helpdesk ticket SLA sweep, called from the 5-minute SLA sweep (sla/sweep.py).
 
-For each metric (first response, resolution) and crossing (at-risk point, target) one UPDATE over
-the indexed pending column (`custom_<metric>_<warn|breach>_due <= now`) empties the column of
-every row it matches and stamps this sweep's token on the rows still owed a notice (open, not
+For each metric (first response, resolution) and crossing (at-risk point, target) the rows whose
+indexed pending column passed (`custom_<metric>_<warn|breach>_due <= now`) are read by the index
+without locks, then claimed by name (utils/claim.py: no deadlock with another sweep): the claim
+empties the pending column and stamps this sweep's token on the rows still owed a notice (open, not
 answered or resolved, quiet while paused if so set, the target not yet passed for a warning); a
 breach also sets `agreement_status` to Failed where Helpdesk's own `handle_agreement_status` would.
 One SELECT by token reads exactly those rows back. No document is loaded and nothing is committed
@@ -18,6 +19,7 @@ from crm_order_extension import compat
 from crm_order_extension.core import ticket_sla as rules
 from crm_order_extension.ticket_sla import notices
 from crm_order_extension.ticket_sla.targets import DUE, TARGET, TICKET, TOKEN
+from crm_order_extension.utils.claim import claim_by_name
 
 DONE = {rules.RESPONSE: "first_responded_on", rules.RESOLUTION: "resolution_date"}
 SETTING = {rules.RESPONSE: "ticket_sla_first_response", rules.RESOLUTION: "ticket_sla_resolution"}
@@ -61,15 +63,15 @@ def claim(metric: str, kind: str, now, ctx, scope=None) -> list[dict]:
 	where = due <= now
 	if scope is not None:
 		where &= scope(t)
-	query = frappe.qb.update(t).set(due, None).set(t[TOKEN], Case().when(owed, token).else_(t[TOKEN]))
+	assignments = [(due, None), (t[TOKEN], Case().when(owed, token).else_(t[TOKEN]))]
 	if kind == rules.BREACH:
 		# Helpdesk's is_first_response_failed / is_resolution_failed; a paused ticket shows Paused
 		# where its handle_agreement_status ranks Paused above Failed (v1.5)
 		failed = _open(t, metric, ctx) & target.isnotnull() & (target <= now)
 		if not ctx.failed_while_paused:
 			failed &= t.on_hold_since.isnull()
-		query = query.set(t.agreement_status, Case().when(failed, FAILED).else_(t.agreement_status))
-	query.where(where).run()
+		assignments.append((t.agreement_status, Case().when(failed, FAILED).else_(t.agreement_status)))
+	claim_by_name(t, where, assignments)
 	return (
 		frappe.qb.from_(t)
 		.select(
