@@ -5,6 +5,7 @@ import frappe
 from frappe.utils import add_days, getdate, nowdate
 
 from crm_order_extension.orders.history import HISTORY_CHANGED, sync_record
+from crm_order_extension.tests import fiscal_years
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.test_order_history import OrderHistoryTestCase, history
 
@@ -14,6 +15,11 @@ def rows_by_item(doctype: str, name: str) -> dict:
 
 
 class TestShipDatesAndSummary(OrderHistoryTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		fiscal_years.cover(cls, nowdate())  # a stock entry is posted today
+
 	def late_order(self, customer):
 		"""An order due in 3 days whose Work Order was to start 2 days ago and has not."""
 		so = fx.make_sales_order(
