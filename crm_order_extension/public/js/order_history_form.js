@@ -27,7 +27,10 @@ frappe.provide("crm_order_extension.order_history");
 	ns.show = (frm) => {
 		const render = () =>
 			frappe
-				.call({ method: API + "get_order_history_html", args: { doctype: frm.doctype, name: frm.doc.name } })
+				.call({
+					method: API + "get_order_history_html",
+					args: { doctype: frm.doctype, name: frm.doc.name },
+				})
 				.then((r) => ns.dialog?.fields_dict.history.$wrapper.html(r.message.html));
 		ns.dialog = new frappe.ui.Dialog({
 			title: __("Order History"),
@@ -59,7 +62,9 @@ frappe.provide("crm_order_extension.order_history");
 			return;
 		}
 		if (!$block.length) {
-			$block = $('<div class="form-message coe-order-summary-block"></div>').prependTo(frm.layout.wrapper);
+			$block = $('<div class="form-message coe-order-summary-block"></div>').prependTo(
+				frm.layout.wrapper
+			);
 		}
 		$block.removeClass("blue red").addClass(summary.late_lines ? "red" : "blue");
 		$block.html(
@@ -129,7 +134,8 @@ frappe.provide("crm_order_extension.order_history");
 		ns.listening = true;
 		frappe.realtime.on("crm_order_extension:history_changed", (data) => {
 			const frm = window.cur_frm;
-			if (!frm || !data || frm.doctype !== data.doctype || String(frm.doc.name) !== String(data.name)) return;
+			if (!frm || !data || frm.doctype !== data.doctype || String(frm.doc.name) !== String(data.name))
+				return;
 			ns.apply_update(frm);
 		});
 	}
