@@ -202,6 +202,31 @@ class TestTicketSLA(TicketSLACase):
 		start = get_datetime(CREATED)
 		self.assertEqual(get_datetime(sla.calc_time(start, "High", "resolution_time")), RESOLUTION_BY)
 
+	def test_the_backfill_patch_arms_a_ticket_opened_before_the_app(self):
+		from crm_order_extension.patches.v0_3 import ticket_sla_backfill
+
+		ticket = self.ticket()
+		frappe.db.set_value("HD Ticket", ticket.name, dict.fromkeys(targets.STORED), update_modified=False)
+		with self.freeze_time("2026-12-24 16:30:00"):
+			ticket_sla_backfill.execute()
+		row = self.stored(
+			ticket,
+			"custom_response_at_risk_at",
+			"custom_response_warn_due",
+			"custom_response_breach_due",
+			"custom_resolution_at_risk_at",
+			"custom_resolution_breach_due",
+		)
+		self.assertEqual(
+			tuple(row.values()),
+			(RESPONSE_AT_RISK, RESPONSE_AT_RISK, RESPONSE_BY, RESOLUTION_AT_RISK, RESOLUTION_BY),
+		)
+		# a warning already sent (point passed, nothing pending) is not armed again by a re-run
+		frappe.db.set_value("HD Ticket", ticket.name, "custom_response_warn_due", None, update_modified=False)
+		with self.freeze_time("2026-12-24 16:50:00"):
+			ticket_sla_backfill.execute()
+		self.assertIsNone(self.stored(ticket, "custom_response_warn_due").custom_response_warn_due)
+
 	def test_warning_then_breach_once_each_for_the_assigned_agent_and_failed_without_a_save(self):
 		ticket = self.ticket(assign=[self.agent])
 		modified = self.stored(ticket, "modified").modified
