@@ -30,6 +30,21 @@ export default [
 		},
 	},
 	{
+		// The /crm and /helpdesk form scripts (crm_order_extension/form_scripts.py writes them into the
+		// fixtures): they run in CRM's and Helpdesk's pages, not in Desk.
+		files: ["crm_order_extension/public/js/form_scripts/*.js"],
+		languageOptions: {
+			globals: { ...globals.browser, frappe: "off", $: "off", crm_order_extension: "off" },
+		},
+	},
+	{
+		// CRM Form Scripts: the helpers CRM's loader passes to the script (frontend/src/data/script.js)
+		files: ["crm_order_extension/public/js/form_scripts/crm_*.js"],
+		languageOptions: {
+			globals: { call: "readonly", createDialog: "readonly", toast: "readonly", socket: "readonly" },
+		},
+	},
+	{
 		// Node scripts of the end-to-end tests
 		files: ["crm_order_extension/tests/e2e/*.js"],
 		languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },

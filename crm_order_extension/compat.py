@@ -4,7 +4,7 @@ all of them here. The README's Requirements table lists them with the releases t
 (CRM v1.52.1 and v1.81.1, Helpdesk v1.5.0 and v1.25.1).
 
 The Helpdesk agent UI's differences are detected in the browser by the HD Form Script
-(fixtures/hd_form_script.json): which sidebar it can anchor the order summary on, and how the
+(public/js/form_scripts/hd_ticket.js): which sidebar it can anchor the order summary on, and how the
 header renders a form-script action.
 """
 
