@@ -1,18 +1,24 @@
 """Business records made over REST, as the run's admin user would in Desk or an import would."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.e2e import context
 from crm_order_extension.tests.e2e.harness import RUN_DOMAIN
 
+_site_zone: list = []
+
 
 def today() -> date:
 	"""The site's date (its time zone), the one ERPNext posts on; this machine's may be a day off
-	around midnight."""
-	from frappe.utils import getdate, nowdate
+	around midnight. The zone is read once through the harness's connection: tests also call this
+	from threads of their own (two imports at once), where Frappe's locals are not bound."""
+	if not _site_zone:
+		from frappe.utils import get_system_timezone
 
-	return getdate(nowdate())
+		_site_zone.append(ZoneInfo(get_system_timezone()))
+	return datetime.now(_site_zone[0]).date()
 
 
 def cover_fiscal_years(*days_on: int) -> list[str]:
