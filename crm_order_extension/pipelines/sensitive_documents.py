@@ -49,7 +49,16 @@ def register(file_doc, order, source: str, used: list[str]) -> str:
 
 def is_sensitive_content(content_hashes) -> bool:
 	hashes = [h for h in content_hashes if h]
-	return bool(hashes) and bool(frappe.db.exists(REGISTRY, {"content_hash": ("in", hashes)}))
+	if not hashes:
+		return False
+	try:
+		return bool(frappe.db.exists(REGISTRY, {"content_hash": ("in", hashes)}))
+	except Exception as exc:
+		# Files saved while the app is installed or migrated, before its DocTypes exist: nothing
+		# can be registered yet.
+		if frappe.db.is_table_missing(exc):
+			return False
+		raise
 
 
 def holds_sensitive_id(urls=(), names=()) -> bool:
@@ -114,6 +123,8 @@ def guard_file(doc, method=None):
 def prune(doc, method=None):
 	"""File on_trash: the registration goes with the last File of its content."""
 	if not doc.content_hash:
+		return
+	if not is_sensitive_content([doc.content_hash]):
 		return
 	if frappe.db.exists("File", {"content_hash": doc.content_hash, "name": ("!=", doc.name)}):
 		return
