@@ -64,23 +64,24 @@ def recipients(kind: str, owner: str | None, watchers: Iterable[str] = ()) -> li
 	return list(seen)
 
 
+def channels(user: str, settings: Mapping[str, UserSettings]) -> tuple[bool, bool] | None:
+	"""(desk, email) for a recipient, or None when the user gets nothing (disabled or unknown):
+	Desk unless notifications are off, email along with Desk unless email notifications are off."""
+	user_settings = settings.get(user)
+	if user_settings is None or not user_settings.enabled:
+		return None
+	desk = user_settings.notifications is not False
+	return desk, desk and user_settings.email_notifications is not False
+
+
 def plan(
 	kind: str, owner: str | None, watchers: Iterable[str], settings: Mapping[str, UserSettings]
 ) -> list[Delivery]:
 	"""The deliveries of one notice: one per recipient, with the channels to use."""
 	deliveries = []
 	for user in recipients(kind, owner, watchers):
-		user_settings = settings.get(user)
-		if user_settings is None or not user_settings.enabled:
-			continue
-		desk = user_settings.notifications is not False
-		deliveries.append(
-			Delivery(
-				user=user,
-				desk=desk,
-				email=desk and user_settings.email_notifications is not False,
-				crm=True,
-				live=user == owner,
-			)
-		)
+		found = channels(user, settings)
+		if found:
+			desk, email = found
+			deliveries.append(Delivery(user=user, desk=desk, email=email, crm=True, live=user == owner))
 	return deliveries

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from crm_order_extension.core.sla_notices import NEVER_NOTIFIED, UserSettings
+from crm_order_extension.core.sla_notices import NEVER_NOTIFIED, UserSettings, channels
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RESPONSE = "response"
@@ -228,19 +228,12 @@ def plan(
 	primary = set(assigned or team)
 	deliveries = []
 	for user in recipients(kind, assigned, team, watchers):
-		user_settings = settings.get(user)
-		if user_settings is None or not user_settings.enabled:
-			continue
-		desk = user_settings.notifications is not False
-		deliveries.append(
-			Delivery(
-				user=user,
-				desk=desk,
-				email=desk and user_settings.email_notifications is not False,
-				helpdesk=user in primary,
-				live=user in primary,
+		found = channels(user, settings)
+		if found:
+			desk, email = found
+			deliveries.append(
+				Delivery(user=user, desk=desk, email=email, helpdesk=user in primary, live=user in primary)
 			)
-		)
 	return deliveries
 
 

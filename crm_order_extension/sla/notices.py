@@ -80,6 +80,18 @@ def load_users(users: list[str], cache: dict) -> None:
 		cache[user] = info
 
 
+def role_users(role: str | None) -> list[str]:
+	"""Users of the optional notify role of the lead and the ticket sweeps."""
+	if not role:
+		return []
+	return frappe.get_all(
+		"Has Role",
+		filters={"role": role, "parenttype": "User", "parent": ("not in", ("Administrator", "Guest"))},
+		pluck="parent",
+		distinct=True,
+	)
+
+
 def announce(doctype: str, rows: list[dict], kind: str, watchers: list[str], cache: dict) -> None:
 	"""Tell the recipients of each claimed row; `cache` keeps users across calls of one sweep."""
 	per_row = [rules.recipients(kind, row.owner_user, watchers) for row in rows]

@@ -130,17 +130,6 @@ def sweep_doctype(doctype: str, now, margin: timedelta, scope=None) -> dict:
 	return {"breached": breached, "resolution_failed": resolution_failed, "at_risk": at_risk}
 
 
-def role_users(role: str | None) -> list[str]:
-	if not role:
-		return []
-	return frappe.get_all(
-		"Has Role",
-		filters={"role": role, "parenttype": "User", "parent": ("not in", ("Administrator", "Guest"))},
-		pluck="parent",
-		distinct=True,
-	)
-
-
 def sweep(now=None) -> dict:
 	"""Scheduler entry point (cron */5). No commit of its own: the job runner commits the claims
 	and their notices together (or rolls both back, and the next sweep claims the rows again).
@@ -158,7 +147,7 @@ def _sweep(now=None) -> dict:
 	settings = frappe.get_cached_doc("CRM Order Extension Settings")
 	now = now or now_datetime()
 	margin = timedelta(minutes=int(settings.at_risk_minutes or 30))
-	watchers = role_users(settings.sla_notify_role)
+	watchers = notices.role_users(settings.sla_notify_role)
 	users = {}
 	totals = {"breached": 0, "resolution_failed": 0, "at_risk": 0}
 	for doctype in cycles.SLA_DOCTYPES:

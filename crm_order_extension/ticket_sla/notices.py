@@ -25,17 +25,6 @@ SAVEPOINT = "crm_order_extension_ticket_sla_notice"
 EMAIL_SAVEPOINT = "crm_order_extension_ticket_sla_notice_email"
 
 
-def role_users(role: str | None) -> list[str]:
-	if not role:
-		return []
-	return frappe.get_all(
-		"Has Role",
-		filters={"role": role, "parenttype": "User", "parent": ("not in", ("Administrator", "Guest"))},
-		pluck="parent",
-		distinct=True,
-	)
-
-
 def duration_text(seconds: float, lang: str | None = None) -> str:
 	days, hours, minutes = rules.split_duration(seconds)
 	parts = []

@@ -17,6 +17,7 @@ from frappe.query_builder import Case
 
 from crm_order_extension import compat
 from crm_order_extension.core import ticket_sla as rules
+from crm_order_extension.sla.notices import role_users
 from crm_order_extension.ticket_sla import notices
 from crm_order_extension.ticket_sla.targets import DUE, TARGET, TICKET, TOKEN
 from crm_order_extension.utils.claim import claim_by_name
@@ -108,7 +109,7 @@ def sweep(now, users: dict | None = None, scope=None) -> dict:
 		return {}
 	ctx = context()
 	found = sweep_tickets(now, ctx, scope)
-	watchers = notices.role_users(ctx.settings.get("ticket_sla_notify_role"))
+	watchers = role_users(ctx.settings.get("ticket_sla_notify_role"))
 	cache = users if users is not None else {}
 	totals = {}
 	for (metric, kind), rows in found.items():
