@@ -105,8 +105,10 @@ def _resolve(deal_name: str) -> str | None:
 		resolution = resolve_customer(load_record(DEAL, deal_name))
 	except AmbiguousCustomer as err:
 		raise RuleError(
-			"No Sales Order was created for deal {0}: several customers match it by {1}: {2}. Set the "
-			"ERPNext Customer field to choose one.",
+			_(
+				"No Sales Order was created for deal {0}: several customers match it by {1}: {2}. Set the "
+				"ERPNext Customer field to choose one."
+			),
 			deal_name,
 			LEVEL_LABELS.get(err.level, err.level),
 			", ".join(err.candidates),
@@ -210,8 +212,10 @@ def order_company() -> str:
 	)
 	if not company:
 		raise RuleError(
-			"No Sales Order was created: set a default company in Global Defaults or a Sales Order "
-			"Company in CRM Order Extension Settings"
+			_(
+				"No Sales Order was created: set a default company in Global Defaults or a Sales Order "
+				"Company in CRM Order Extension Settings"
+			)
 		)
 	return company
 
@@ -372,6 +376,6 @@ def recreate(deal_name: str) -> str:
 	Raises RuleError while an order that is not cancelled exists."""
 	status = frappe.db.get_value(DEAL, deal_name, "status")
 	if not is_won(status):
-		raise RuleError("Deal {0} is not won: its Sales Order is created when it is", deal_name)
+		raise RuleError(_("Deal {0} is not won: its Sales Order is created when it is"), deal_name)
 	rules.check_recreate(deal_orders(deal_name))
 	return create_sales_order(deal_name)
