@@ -17,7 +17,7 @@ from frappe.utils import now_datetime
 
 from crm_order_extension.core import sla as rules
 from crm_order_extension.core.business_hours import WorkingHours
-from crm_order_extension.orders.history import insert_rows
+from crm_order_extension.orders.history import STANDARD_COLUMNS, insert_rows
 from crm_order_extension.sla import sweep
 from crm_order_extension.sla.communication import on_communication_insert
 
@@ -30,13 +30,7 @@ def ensure_leads(count: int, now: datetime) -> list[str]:
 	"""Benchmark leads as plain rows (the sweep reads columns, not documents); re-armed each run."""
 	existing = frappe.db.count("CRM Lead", {"name": ("like", f"{PREFIX}%")})
 	fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"idx",
+		*STANDARD_COLUMNS,
 		"naming_series",
 		"first_name",
 		"lead_name",
@@ -49,13 +43,7 @@ def ensure_leads(count: int, now: datetime) -> list[str]:
 		"custom_sla_at_risk_notified",
 	]
 	cycle_fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"idx",
+		*STANDARD_COLUMNS,
 		"parent",
 		"parenttype",
 		"parentfield",

@@ -19,7 +19,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from crm_order_extension.core import ticket_sla as rules
-from crm_order_extension.orders.history import insert_rows
+from crm_order_extension.orders.history import STANDARD_COLUMNS, insert_rows
 from crm_order_extension.ticket_sla import notices, sweep
 from crm_order_extension.ticket_sla.targets import AT_RISK_AT, DUE
 
@@ -60,13 +60,7 @@ def ensure_tickets(count: int, now: datetime, sla: str) -> None:
 	existing = frappe.db.count("HD Ticket", {"subject": SUBJECT})
 	priority = frappe.db.get_value("HD Service Level Agreement", sla, "default_priority")
 	fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"idx",
+		*STANDARD_COLUMNS,
 		"subject",
 		"raised_by",
 		"status",

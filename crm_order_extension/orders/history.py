@@ -164,6 +164,8 @@ def stock_on_hand(items: list[dict]) -> dict[tuple[str, str], float]:
 
 
 INSERT_CHUNK = 2000
+# The columns every row has, first in a bulk insert's column list.
+STANDARD_COLUMNS = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx"]
 
 
 def insert_rows(doctype: str, fields: list[str], rows: list[tuple]) -> None:
@@ -203,34 +205,22 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 		)
 		if rows:
 			user = frappe.session.user
-			fields = [
-				"name",
-				"parent",
-				"parenttype",
-				"parentfield",
-				"idx",
-				"docstatus",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				*order_history.ROW_FIELDS,
-			]
+			fields = [*STANDARD_COLUMNS, "parent", "parenttype", "parentfield", *order_history.ROW_FIELDS]
 			insert_rows(
 				target.child_doctype,
 				fields,
 				[
 					(
 						frappe.generate_hash(length=12),
+						now,
+						now,
+						user,
+						user,
+						0,
+						idx,
 						name,
 						doctype,
 						HISTORY_FIELD,
-						idx,
-						0,
-						now,
-						now,
-						user,
-						user,
 						*tuple(row.get(f) for f in order_history.ROW_FIELDS),
 					)
 					for idx, row in enumerate(rows, start=1)
