@@ -142,23 +142,32 @@ def deliver(doctype: str, row, kind: str, delivery: rules.Delivery, user) -> Non
 
 
 def send_email(doctype: str, name: str, kind: str, message: str, due, user) -> None:
-	"""The email of a Desk notice. Frappe's Notification Log never emails "Alert" logs (Notification
-	Settings has no switch for them), so this is the only one; it links to the record in /crm."""
+	"""The email of a Desk notice; it links to the record in /crm."""
+	lang = user.language or None
+	send_notice_email(
+		user,
+		message,
+		due_text(kind, due, lang),
+		crm_url(doctype, name),
+		at_risk=kind == rules.AT_RISK,
+		failure_title=_("SLA notice email to {0} failed").format(user.name),
+	)
+
+
+def send_notice_email(user, message: str, description: str, link: str, at_risk: bool, failure_title: str):
+	"""One SLA notice email (lead or ticket). Frappe's Notification Log never emails "Alert" logs
+	(Notification Settings has no switch for them), so this is the only one."""
 	if not user.email:
 		return
 	lang = user.language or None
 	# Like Frappe's own notification email: no mail account must not cost the Desk notice.
-	with guarded(EMAIL_SAVEPOINT, title=_("SLA notice email to {0} failed").format(user.name)):
+	with guarded(EMAIL_SAVEPOINT, title=failure_title):
 		frappe.sendmail(
 			recipients=[user.email],
 			subject=strip_html(message),
 			template="new_notification",
-			args={
-				"body_content": message,
-				"description": due_text(kind, due, lang),
-				"doc_link": crm_url(doctype, name),
-			},
-			header=[_("SLA Alert", lang=lang), "orange" if kind == rules.AT_RISK else "red"],
+			args={"body_content": escape_html(message), "description": description, "doc_link": link},
+			header=[_("SLA Alert", lang=lang), "orange" if at_risk else "red"],
 		)
 
 

@@ -17,12 +17,11 @@ from frappe.utils import escape_html, format_datetime, get_url, strip_html
 from crm_order_extension import compat
 from crm_order_extension.core import ticket_sla as rules
 from crm_order_extension.orders.history import publish_ticket_update
-from crm_order_extension.sla.notices import load_users
+from crm_order_extension.sla.notices import load_users, send_notice_email
 from crm_order_extension.utils.guard import guarded
 
 TICKET = "HD Ticket"
 SAVEPOINT = "crm_order_extension_ticket_sla_notice"
-EMAIL_SAVEPOINT = "crm_order_extension_ticket_sla_notice_email"
 
 
 def duration_text(seconds: float, lang: str | None = None) -> str:
@@ -169,19 +168,12 @@ def add_helpdesk_notification(name: str, message: str, user: str) -> None:
 
 
 def send_email(row, metric: str, kind: str, message: str, user) -> None:
-	"""The email of a Desk notice (Frappe never emails "Alert" logs itself); links to /helpdesk."""
-	if not user.email:
-		return
-	lang = user.language or None
-	with guarded(EMAIL_SAVEPOINT, title=_("Ticket SLA notice email to {0} failed").format(user.name)):
-		frappe.sendmail(
-			recipients=[user.email],
-			subject=strip_html(message),
-			template="new_notification",
-			args={
-				"body_content": escape_html(message),
-				"description": due_text(metric, row, lang),
-				"doc_link": helpdesk_url(row.name),
-			},
-			header=[_("SLA Alert", lang=lang), "orange" if kind == rules.AT_RISK else "red"],
-		)
+	"""The email of a Desk notice; it links to the ticket in /helpdesk."""
+	send_notice_email(
+		user,
+		message,
+		due_text(metric, row, user.language or None),
+		helpdesk_url(row.name),
+		at_risk=kind == rules.AT_RISK,
+		failure_title=_("Ticket SLA notice email to {0} failed").format(user.name),
+	)
