@@ -151,12 +151,16 @@ def send_email(doctype: str, name: str, kind: str, message: str, due, user) -> N
 		crm_url(doctype, name),
 		at_risk=kind == rules.AT_RISK,
 		failure_title=_("SLA notice email to {0} failed").format(user.name),
+		reference=(doctype, name),
 	)
 
 
-def send_notice_email(user, message: str, description: str, link: str, at_risk: bool, failure_title: str):
-	"""One SLA notice email (lead or ticket). Frappe's Notification Log never emails "Alert" logs
-	(Notification Settings has no switch for them), so this is the only one."""
+def send_notice_email(
+	user, message: str, description: str, link: str, at_risk: bool, failure_title: str, reference: tuple
+):
+	"""One SLA notice email (lead or ticket), linked to its record (`reference`: doctype, name).
+	Frappe's Notification Log never emails "Alert" logs (Notification Settings has no switch for
+	them), so this is the only one."""
 	if not user.email:
 		return
 	lang = user.language or None
@@ -168,6 +172,8 @@ def send_notice_email(user, message: str, description: str, link: str, at_risk: 
 			template="new_notification",
 			args={"body_content": escape_html(message), "description": description, "doc_link": link},
 			header=[_("SLA Alert", lang=lang), "orange" if at_risk else "red"],
+			reference_doctype=reference[0],
+			reference_name=str(reference[1]),
 		)
 
 

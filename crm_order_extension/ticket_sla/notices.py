@@ -176,4 +176,5 @@ def send_email(row, metric: str, kind: str, message: str, user) -> None:
 		helpdesk_url(row.name),
 		at_risk=kind == rules.AT_RISK,
 		failure_title=_("Ticket SLA notice email to {0} failed").format(user.name),
+		reference=(TICKET, row.name),
 	)
