@@ -31,7 +31,8 @@ RECORDS = {
 		"CRM Deal Order History": ("crm_shared.js", "crm_deal.js"),
 	},
 	"hd_form_script.json": {
-		"HD Ticket Order History": ("hd_ticket.js",),
+		"HD Ticket Order History": ("hd_shared.js", "hd_ticket.js"),
+		"HD Ticket SLA Notices": ("hd_shared.js", "hd_ticket_sla.js"),
 	},
 }
 

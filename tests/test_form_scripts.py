@@ -143,3 +143,71 @@ def test_scripts_load_and_run_as_crm_and_helpdesk_run_them():
 		"sla_resolution_failed",
 	]
 	assert out["hd"] == "function"
+
+
+# The Helpdesk SLA notice script as the agent UI runs it: on v1.2x with Helpdesk's toast, on v1.5
+# without one (its own toast), the listeners added once per page, only the open ticket's notices.
+HD_SLA_CHECK = r"""
+const script = require("fs").readFileSync(0, "utf8");
+const handlers = {};
+const shown = [];
+const body = [];
+function node(tag) {
+	return {
+		tag, style: {}, children: [], attributes: {}, textContent: "",
+		setAttribute(key, value) { this.attributes[key] = value; },
+		append(...nodes) { this.children.push(...nodes); },
+		remove() { this.removed = true; },
+	};
+}
+global.window = { location: { pathname: "/helpdesk/tickets/42" } };
+global.document = {
+	querySelector: (selector) => selector === "#app"
+		? { __vue_app__: { config: { globalProperties: { $socket: {
+			on: (event, handler) => (handlers[event] = handlers[event] || []).push(handler),
+		} } } } }
+		: null,
+	getElementById: (id) => body.find((n) => n.id === id) || null,
+	createElement: node,
+	body: { append: (n) => body.push(n) },
+};
+global.setTimeout = () => 0;
+const setupForm = () => new Function(script + "\nreturn setupForm")();
+const toast = { warning: (m) => shown.push(["warning", m]), error: (m) => shown.push(["error", m]) };
+const send = (event, data) => (handlers[event] || []).forEach((h) => h(data));
+const out = {};
+out.actions = setupForm()({ doc: { name: "42" }, toast });
+setupForm()({ doc: { name: "42" }, toast });
+out.listeners = Object.fromEntries(Object.entries(handlers).map(([e, hs]) => [e, hs.length]));
+send("sla_at_risk", { doctype: "HD Ticket", name: "42", message: "SLA at risk: Ticket 42" });
+send("sla_failed", { doctype: "HD Ticket", name: "43", message: "SLA failed: Ticket 43" });
+send("sla_failed", { doctype: "CRM Lead", name: "42", message: "SLA failed: Lead 42" });
+send("sla_resolution_failed", { doctype: "HD Ticket", name: 42, message: "SLA failed: Ticket 42" });
+out.helpdesk_toast = [...shown];
+// v1.5: no toast passed (a ticket opened later re-runs the script): our own toast
+window.location.pathname = "/helpdesk/tickets/7";
+setupForm()({ doc: { name: "7" } });
+send("sla_failed", { doctype: "HD Ticket", name: "7", message: "SLA failed: Ticket 7" });
+const stack = body.find((n) => n.id === "coe-ticket-sla-toasts");
+out.own_toast = stack ? stack.children.map((card) => [card.attributes.role, card.children[0].textContent]) : [];
+out.helpdesk_toast_after = shown.length;
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node")
+def test_helpdesk_sla_notice_script_toasts_the_open_tickets_notices_once():
+	script = fixture_scripts("hd_form_script.json")["HD Ticket SLA Notices"]
+	result = subprocess.run(
+		["node", "-e", HD_SLA_CHECK], input=script, capture_output=True, text=True, timeout=60
+	)
+	assert result.returncode == 0, result.stderr
+	out = json.loads(result.stdout)
+	assert out["actions"] == {"actions": []}
+	assert out["listeners"] == {"sla_at_risk": 1, "sla_failed": 1, "sla_resolution_failed": 1}
+	assert out["helpdesk_toast"] == [
+		["warning", "SLA at risk: Ticket 42"],
+		["error", "SLA failed: Ticket 42"],
+	]
+	assert out["own_toast"] == [["alert", "SLA failed: Ticket 7"]]
+	assert out["helpdesk_toast_after"] == 2
