@@ -74,10 +74,12 @@ def sync_all(context, doctypes, restart):
 		frappe.destroy()
 
 
-def run_benchmark(context, allow_non_test_site: bool, module: str, **options) -> None:
+def run_benchmark(
+	context, allow_non_test_site: bool, module: str, overridable: bool = True, **options
+) -> None:
 	"""Run `crm_order_extension.benchmarks.<module>.run(**options)` on the site. Benchmarks write and
 	remove their own rows; on a site without allow_tests that is a risk the operator must accept
-	explicitly."""
+	explicitly (`overridable`), or one no operator may take (the scale benchmark's dataset)."""
 	import importlib
 
 	import frappe
@@ -86,6 +88,11 @@ def run_benchmark(context, allow_non_test_site: bool, module: str, **options) ->
 	frappe.connect()
 	try:
 		if not frappe.conf.allow_tests and not allow_non_test_site:
+			if not overridable:
+				raise click.ClickException(
+					"this site does not have allow_tests set; this benchmark builds hundreds of "
+					"thousands of rows of its own: run it on a dedicated test site."
+				)
 			raise click.ClickException(
 				"this site does not have allow_tests set; benchmarks create and delete rows of their own. "
 				"Use a test site, or pass --allow-non-test-site to run it here anyway."
@@ -150,6 +157,42 @@ def benchmark_ticket_sla(context, tickets, allow_non_test_site):
 def benchmark_documents(context, orders, allow_non_test_site):
 	"""Time document generation by the real worker (needs `bench worker` on the long queue)."""
 	run_benchmark(context, allow_non_test_site, "documents", orders=orders)
+
+
+@crm_orders.command("benchmark-scale")
+@click.option(
+	"--scale",
+	default=1.0,
+	show_default=True,
+	type=click.FloatRange(0.0001, 1.0),
+	help="Fraction of issue 17's dataset (50,000 customers, 300,000 leads, 500,000 tickets, "
+	"300,000 orders, 1,000,000 lines ...)",
+)
+@click.option("--drop", is_flag=True, help="Remove the dataset afterwards (else it stays for the next run).")
+@click.option("--rebuild", is_flag=True, help="Drop a dataset left by an earlier run and build it anew.")
+@click.option("--no-measure", "no_measure", is_flag=True, help="Only build (or, with --drop, only drop).")
+@click.option(
+	"--budget",
+	default=120,
+	show_default=True,
+	type=click.IntRange(1),
+	help="Seconds a path may run before it is stopped and its full cost estimated",
+)
+@pass_context
+def benchmark_scale(context, scale, drop, rebuild, no_measure, budget):
+	"""Build a large shop's dataset with bulk SQL on a test site and time the app's paths on it
+	(issue 17). Needs a site with allow_tests: it writes hundreds of thousands of rows."""
+	run_benchmark(
+		context,
+		False,
+		"scale",
+		overridable=False,
+		scale=scale,
+		drop=drop,
+		rebuild=rebuild,
+		measure_paths=not no_measure,
+		budget=budget,
+	)
 
 
 commands = [crm_orders]
