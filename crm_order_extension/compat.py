@@ -158,12 +158,32 @@ def paused_ticket_shows_failed() -> bool:
 def hd_notification_type_for_notices() -> str:
 	"""The HD Notification type an SLA notice uses. The type has no SLA option on any release. Where
 	the agent UI shows a "Reaction" notification's own `message` (v1.2x: `n.message || "has reopened
-	the ticket"`) that type carries the notice's text and opens the ticket; elsewhere (v1.5 shows
-	"<user> has reopened the ticket" for it) "Assignment" ("assigned you a ticket") is the least
-	surprising: it opens the ticket and the notice goes to the agents it is assigned to. Read once per
-	process from the agent UI's sources, else from its built assets."""
-	global _NOTICE_TYPE
-	if _NOTICE_TYPE is None:
+	the ticket"`) that type carries the notice's text and opens the ticket; elsewhere "Assignment"
+	("assigned you a ticket") is the least surprising of the three, which v1.5 renders only by type:
+	"Reaction" reads "has reopened the ticket", and "Mention" ("mentioned you in ticket") links to a
+	comment and makes Helpdesk send a "New notification" email of its own on insert."""
+	return "Reaction" if _notification_panel()["shows_message"] else "Assignment"
+
+
+def hd_notification_sender_for_notices(label: str) -> str:
+	"""The `user_from` of an SLA notice's HD Notification. Where the panel shows neither the
+	notification's message nor a sender's name but the `user_from` value itself, first and in bold
+	(v1.5: "<user_from> assigned you a ticket <ticket>"), it is `label` (e.g. "SLA failed", in the
+	reader's language), so the entry says what it is about instead of naming the user whose session
+	ran the sweep as the one who assigned the ticket; else that user, as Helpdesk's own notifications
+	have it. The value is then no User: the notice is inserted with `ignore_links`; Helpdesk marks it
+	read with `db.set_value` and nothing else reads the field as a user."""
+	panel = _notification_panel()
+	if panel["shows_sender_value"] and not panel["shows_message"]:
+		return label
+	return frappe.session.user
+
+
+def _notification_panel() -> dict:
+	"""How the agent UI's notifications panel renders an entry, read once per process from its
+	sources (desk/src/components/notifications), else from its built assets."""
+	global _PANEL
+	if _PANEL is None:
 		import glob
 		import os
 		import re
@@ -171,17 +191,20 @@ def hd_notification_type_for_notices() -> str:
 		shows_message = re.compile(r"message\s*\|\|\s*[\"'`]has reopened the ticket")
 		app = frappe.get_app_path("helpdesk")
 		source = os.path.join(os.path.dirname(app), "desk", "src", "components", "notifications")
-		paths = glob.glob(os.path.join(source, "*.vue")) or glob.glob(
-			os.path.join(app, "public", "desk", "assets", "*.js")
-		)
-		found = False
+		paths = glob.glob(os.path.join(source, "*.vue"))
+		# the sender cell: `{{ n.user_from }}` in the source, `toDisplayString(n.user_from)` built
+		shows_sender_value = re.compile(r"\{\{\s*\w+\.user_from\s*\}\}")
+		if not paths:
+			paths = glob.glob(os.path.join(app, "public", "desk", "assets", "*.js"))
+			shows_sender_value = re.compile(r"\b\w+\(\s*\w+\.user_from\s*\)")
+		panel = {"shows_message": False, "shows_sender_value": False}
 		for path in paths:
 			with open(path, errors="ignore") as f:
-				if shows_message.search(f.read()):
-					found = True
-					break
-		_NOTICE_TYPE = "Reaction" if found else "Assignment"
-	return _NOTICE_TYPE
+				text = f.read()
+			panel["shows_message"] = panel["shows_message"] or bool(shows_message.search(text))
+			panel["shows_sender_value"] = panel["shows_sender_value"] or bool(shows_sender_value.search(text))
+		_PANEL = panel
+	return _PANEL
 
 
-_NOTICE_TYPE = None
+_PANEL = None

@@ -125,7 +125,7 @@ def deliver(row, metric: str, kind: str, delivery: rules.Delivery, user, now) ->
 	title = _("Ticket SLA notice to {0} failed for ticket {1}").format(delivery.user, name)
 	with guarded(SAVEPOINT, title=title):
 		if delivery.helpdesk:
-			add_helpdesk_notification(name, message, delivery.user)
+			add_helpdesk_notification(name, message, delivery.user, panel_label(kind, lang))
 		if delivery.desk:
 			frappe.get_doc(
 				{
@@ -149,19 +149,29 @@ def deliver(row, metric: str, kind: str, delivery: rules.Delivery, user, now) ->
 			)
 
 
-def add_helpdesk_notification(name: str, message: str, user: str) -> None:
+def panel_label(kind: str, lang: str | None = None) -> str:
+	"""What the notice is, in a few words, where the panel can show no more (see below)."""
+	return _("SLA at risk", lang=lang) if kind == rules.AT_RISK else _("SLA failed", lang=lang)
+
+
+def add_helpdesk_notification(name: str, message: str, user: str, label: str) -> None:
 	"""The /helpdesk notifications panel. HD Notification has no SLA type: see
-	compat.hd_notification_type_for_notices for the one used and why."""
-	frappe.get_doc(
+	compat.hd_notification_type_for_notices for the one used and why, and
+	compat.hd_notification_sender_for_notices for the sender (`label` where the panel shows the
+	sender's value instead of the message: v1.5)."""
+	sender = compat.hd_notification_sender_for_notices(label)
+	notification = frappe.get_doc(
 		{
 			"doctype": "HD Notification",
-			"user_from": frappe.session.user,
+			"user_from": sender,
 			"user_to": user,
 			"notification_type": compat.hd_notification_type_for_notices(),
 			"reference_ticket": name,
 			"message": message,
 		}
-	).insert(ignore_permissions=True)
+	)
+	notification.flags.ignore_links = sender != frappe.session.user
+	notification.insert(ignore_permissions=True)
 	# The panel re-reads on these events (v1.5: its resource cache; later: reactions), after commit.
 	frappe.publish_realtime("refetch_resource", {"cache_key": "Notifications"}, user=user, after_commit=True)
 	frappe.publish_realtime("helpdesk:comment-reaction-update", {}, user=user, after_commit=True)
