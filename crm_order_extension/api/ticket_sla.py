@@ -23,7 +23,8 @@ def _names(filters: list, fields: list[str] | None = None) -> list:
 @frappe.whitelist()
 def at_risk_now(filters: JSONValue = None) -> dict:
 	"""Open tickets past the at-risk point of a target that has not passed yet, not yet answered
-	(first response) or resolved (resolution)."""
+	(first response) or resolved (resolution). A target without an at-risk point (warnings off) is
+	never at risk: Frappe compares an empty datetime as 0001-01-01, hence the `is set`."""
 	if not frappe.has_permission(TICKET, "read"):
 		return {"value": 0, "fieldtype": "Int"}
 	now = now_datetime()
@@ -32,6 +33,7 @@ def at_risk_now(filters: JSONValue = None) -> dict:
 			*_open_filters(),
 			["first_responded_on", "is", "not set"],
 			["response_by", ">", now],
+			["custom_response_at_risk_at", "is", "set"],
 			["custom_response_at_risk_at", "<=", now],
 		]
 	)
@@ -40,6 +42,7 @@ def at_risk_now(filters: JSONValue = None) -> dict:
 			*_open_filters(),
 			["resolution_date", "is", "not set"],
 			["resolution_by", ">", now],
+			["custom_resolution_at_risk_at", "is", "set"],
 			["custom_resolution_at_risk_at", "<=", now],
 		]
 	)

@@ -9,12 +9,14 @@ concurrency class stays in the test's transaction and is rolled back.
 import json
 import re
 import threading
+from datetime import timedelta
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_datetime
+from frappe.utils import add_days, get_datetime, getdate, today
 
 from crm_order_extension import compat
+from crm_order_extension.api import ticket_sla as ticket_sla_api
 from crm_order_extension.core import ticket_sla as rules
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_records, delete_users
@@ -108,7 +110,7 @@ def told(ticket, user: str, prefix: str) -> dict:
 		"helpdesk": frappe.get_all(
 			"HD Notification",
 			filters={"user_to": user, "reference_ticket": name, "message": ("like", f"{prefix}%")},
-			fields=["notification_type", "message"],
+			fields=["notification_type", "user_from", "message"],
 		),
 		"desk": frappe.get_all(
 			"Notification Log",
@@ -160,6 +162,15 @@ class TicketSLACase(FrappeTestCase):
 
 	def stored(self, ticket, *fields):
 		return frappe.db.get_value("HD Ticket", ticket.name, list(fields), as_dict=True)
+
+	def assert_panel_reads(self, notification, label):
+		"""The /helpdesk panel entry says what it is: its message where the panel shows a Reaction's
+		message (v1.2x), else "<label> assigned you a ticket <ticket>" (v1.5 shows the sender's value)."""
+		self.assertEqual(notification.notification_type, compat.hd_notification_type_for_notices())
+		if notification.notification_type == "Reaction":
+			self.assertEqual(notification.user_from, frappe.session.user)
+		else:
+			self.assertEqual((notification.notification_type, notification.user_from), ("Assignment", label))
 
 	def assert_told_once(self, ticket, user, prefix, emailed=True):
 		found = told(ticket, user, prefix)
@@ -238,7 +249,7 @@ class TestTicketSLA(TicketSLACase):
 		self.assertEqual(totals["ticket_response_at_risk"], 1)
 		found = self.assert_told_once(ticket, self.agent, "SLA at risk")
 		self.assertIn("within 14 min", found["desk"][0])
-		self.assertEqual(found["helpdesk"][0].notification_type, compat.hd_notification_type_for_notices())
+		self.assert_panel_reads(found["helpdesk"][0], "SLA at risk")
 		self.assertEqual([e[1]["name"] for e in events if e[0] == "sla_at_risk"], [str(ticket.name)], events)
 		self.sweep_at("2026-12-24 16:50:00")
 		self.assert_told_once(ticket, self.agent, "SLA at risk")
@@ -246,6 +257,7 @@ class TestTicketSLA(TicketSLACase):
 		totals, events = self.sweep_at("2026-12-24 17:05:00")
 		found = self.assert_told_once(ticket, self.agent, "SLA failed")
 		self.assertIn("overdue by 5 min", found["desk"][0])
+		self.assert_panel_reads(found["helpdesk"][0], "SLA failed")
 		row = self.stored(ticket, "agreement_status", "modified")
 		self.assertEqual((row.agreement_status, row.modified), ("Failed", modified))
 		self.assertEqual(next(e for e in events if e[0] == "sla_failed")[1]["name"], str(ticket.name))
@@ -373,6 +385,229 @@ class TestTicketSLA(TicketSLACase):
 		self.assertEqual(text, "SLA at risk: Ticket 7 (Acme) needs a first response within 1 h 30 min")
 		text = notices.subject(rules.RESOLUTION, rules.BREACH, row, get_datetime("2026-12-26 18:00:00"))
 		self.assertEqual(text, "SLA failed: Ticket 7 (Acme) was not resolved in time, overdue by 2 d 1 h")
+
+
+class TestTicketSLAFigures(TicketSLACase):
+	"""The Ticket SLA Compliance report and the number cards on real tickets whose outcomes are set
+	around a moment built from the day the test runs (its noon): any date works. Each ticket's
+	Helpdesk targets and times are written after its insert, so the outcomes do not depend on the
+	SLA's working hours; the cards count the whole site, so they are read before and after."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.day = getdate(today())
+		cls.now = get_datetime(cls.day) + timedelta(hours=12)
+		cls.agents = [make_agent_user("figures-a"), make_agent_user("figures-b")]
+		cls.teams = []
+		for label in ("A", "B"):
+			team = frappe.get_doc(
+				{"doctype": "HD Team", "team_name": f"COE TSLA {label} {frappe.generate_hash(length=6)}"}
+			).insert(ignore_permissions=True)
+			cls.teams.append(team.name)
+
+	def at(self, **delta):
+		return self.now + timedelta(**delta)
+
+	def figure_ticket(self, team=None, assign=(), opened_days_ago=0, raised_by=None, **values):
+		"""A ticket under our SLA opened `opened_days_ago` days before today, with these targets and
+		times (None for the rest)."""
+		with self.freeze_time(self.now):
+			doc = fx.make_ticket(
+				raised_by or f"coe-tsla-{frappe.generate_hash(length=6)}@example.com",
+				subject=f"COE figures {frappe.generate_hash(length=6)}",
+			)
+		self.mine.append(str(doc.name))
+		fields = (
+			"response_by",
+			"first_responded_on",
+			"resolution_by",
+			"resolution_date",
+			"custom_response_at_risk_at",
+			"custom_resolution_at_risk_at",
+		)
+		stored = {field: values.pop(field, None) for field in fields}
+		stored.update(values)
+		stored.update(
+			sla=SLA,
+			agent_group=team,
+			_assign=json.dumps(list(assign)) if assign else None,
+			opening_date=add_days(self.day, -opened_days_ago),
+		)
+		frappe.db.set_value("HD Ticket", doc.name, stored, update_modified=False)
+		return str(doc.name)
+
+	def report(self, **filters):
+		from crm_order_extension.crm_sla.report.ticket_sla_compliance import ticket_sla_compliance
+
+		with self.freeze_time(self.now):
+			_columns, rows, _message, chart = ticket_sla_compliance.execute(filters)
+		self.assertEqual(chart["data"]["labels"], [row["group"] for row in rows])
+		return {row["group"]: row for row in rows}
+
+	@staticmethod
+	def figures(row):
+		keys = ("tickets", "response_met", "response_failed", "response_pending", "response_compliance")
+		keys += ("resolution_met", "resolution_failed", "resolution_pending", "resolution_compliance")
+		return tuple(row[key] for key in keys)
+
+	def test_compliance_per_team_and_agent_over_a_period(self):
+		team_a, team_b = self.teams
+		agent_a, agent_b = self.agents
+		# team A: first response met, late, missed, pending; resolution pending, met, missed, pending
+		self.figure_ticket(
+			team_a,
+			[agent_a],
+			response_by=self.at(hours=-3),
+			first_responded_on=self.at(hours=-4),
+			resolution_by=self.at(hours=2),
+		)
+		self.figure_ticket(
+			team_a,
+			[agent_a],
+			response_by=self.at(hours=-2),
+			first_responded_on=self.at(hours=-1),
+			resolution_by=self.at(hours=-1),
+			resolution_date=self.at(minutes=-90),
+		)
+		self.figure_ticket(
+			team_a, [agent_b], response_by=self.at(hours=-1), resolution_by=self.at(minutes=-30)
+		)
+		self.figure_ticket(
+			team_a, [agent_a, agent_b], response_by=self.at(hours=1), resolution_by=self.at(hours=5)
+		)
+		# team B, opened three days ago: both met
+		self.figure_ticket(
+			team_b,
+			[agent_b],
+			opened_days_ago=3,
+			response_by=self.at(days=-3, hours=1),
+			first_responded_on=self.at(days=-3, minutes=30),
+			resolution_by=self.at(days=-2),
+			resolution_date=self.at(days=-2, hours=-1),
+		)
+		# opened forty days ago, outside the default period (the last 30 days): missed both
+		self.figure_ticket(
+			team_a,
+			[agent_a],
+			opened_days_ago=40,
+			response_by=self.at(days=-40, hours=1),
+			resolution_by=self.at(days=-39),
+		)
+
+		rows = self.report(group_by="team")
+		self.assertEqual(self.figures(rows[team_a]), (4, 1, 2, 1, 33.3, 1, 1, 2, 50.0))
+		self.assertEqual(self.figures(rows[team_b]), (1, 1, 0, 0, 100.0, 1, 0, 0, 100.0))
+		# a ticket counts for each of its agents
+		rows = self.report(group_by="agent")
+		self.assertEqual(self.figures(rows[agent_a]), (3, 1, 1, 1, 50.0, 1, 0, 2, 100.0))
+		self.assertEqual(self.figures(rows[agent_b]), (3, 1, 1, 1, 50.0, 1, 1, 1, 50.0))
+		# filters: one team, one agent
+		self.assertEqual(list(self.report(group_by="team", team=team_b)), [team_b])
+		rows = self.report(group_by="agent", agent=agent_a)
+		self.assertEqual(list(rows), [agent_a])
+		self.assertEqual(rows[agent_a]["tickets"], 3)
+		# the period: the last week holds team A's tickets of today; forty days ago only the old one
+		week = {"from_date": add_days(self.day, -6), "to_date": self.day}
+		self.assertEqual(self.report(team=team_a, **week)[team_a]["tickets"], 4)
+		rows = self.report(team=team_a, from_date=add_days(self.day, -45), to_date=add_days(self.day, -35))
+		self.assertEqual(self.figures(rows[team_a]), (1, 0, 1, 0, 0.0, 0, 1, 0, 0.0))
+		self.assertEqual(self.report(team=team_b, from_date=self.day, to_date=self.day), {})
+
+	def test_a_customer_sees_only_the_tickets_they_may_read(self):
+		"""Helpdesk lets every user read the tickets they raised (role All and its permission query);
+		the report and the cards count those only."""
+		from crm_order_extension.crm_sla.report.ticket_sla_compliance import ticket_sla_compliance
+
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": f"coe-tsla-customer-{frappe.generate_hash(length=6)}@example.com",
+				"first_name": "Ticket SLA customer",
+				"send_welcome_email": 0,
+			}
+		).insert(ignore_permissions=True)
+		self.figure_ticket(raised_by=user.name, response_by=self.at(hours=-1), resolution_by=self.at(hours=3))
+		# another customer's, the same figures: not theirs to see
+		self.figure_ticket(response_by=self.at(hours=-1), resolution_by=self.at(hours=3))
+		self.addCleanup(frappe.set_user, frappe.session.user)
+		frappe.set_user(user.name)
+		with self.freeze_time(self.now):
+			rows = ticket_sla_compliance.execute({"group_by": "team"})[1]
+			cards = (ticket_sla_api.at_risk_now()["value"], ticket_sla_api.failed_today()["value"])
+		self.assertEqual(
+			[(row["group"], row["tickets"], row["response_failed"]) for row in rows], [("(none)", 1, 1)]
+		)
+		self.assertEqual(cards, (0, 1))
+
+	def test_number_cards_at_risk_now_and_failed_today(self):
+		def cards():
+			with self.freeze_time(self.now):
+				return ticket_sla_api.at_risk_now()["value"], ticket_sla_api.failed_today()["value"]
+
+		before = cards()
+		far = {"resolution_by": self.at(hours=6), "custom_resolution_at_risk_at": self.at(hours=5)}
+		# at risk now: first response, resolution, both (counted once)
+		self.figure_ticket(
+			response_by=self.at(minutes=5), custom_response_at_risk_at=self.at(minutes=-10), **far
+		)
+		self.figure_ticket(
+			response_by=self.at(hours=-1),
+			first_responded_on=self.at(hours=-2),
+			resolution_by=self.at(minutes=30),
+			custom_resolution_at_risk_at=self.at(minutes=-30),
+		)
+		self.figure_ticket(
+			response_by=self.at(minutes=5),
+			custom_response_at_risk_at=self.at(minutes=-10),
+			resolution_by=self.at(minutes=30),
+			custom_resolution_at_risk_at=self.at(minutes=-30),
+		)
+		# not at risk: answered past its point, point still ahead, closed, no at-risk point (0 %)
+		self.figure_ticket(response_by=self.at(minutes=5), resolution_by=self.at(minutes=30))
+		self.figure_ticket(
+			response_by=self.at(minutes=5),
+			custom_response_at_risk_at=self.at(minutes=-10),
+			first_responded_on=self.at(minutes=-5),
+			**far,
+		)
+		self.figure_ticket(
+			response_by=self.at(hours=1), custom_response_at_risk_at=self.at(minutes=10), **far
+		)
+		self.figure_ticket(
+			status="Closed",
+			response_by=self.at(minutes=5),
+			custom_response_at_risk_at=self.at(minutes=-10),
+			first_responded_on=self.at(minutes=-1),
+			resolution_by=self.at(minutes=30),
+			custom_resolution_at_risk_at=self.at(minutes=-30),
+			resolution_date=self.at(minutes=-1),
+		)
+		# failed today: first response missed (and so no longer at risk), resolution late, both
+		self.figure_ticket(
+			response_by=self.at(minutes=-5), custom_response_at_risk_at=self.at(minutes=-20), **far
+		)
+		self.figure_ticket(
+			response_by=self.at(hours=-3),
+			first_responded_on=self.at(hours=-4),
+			resolution_by=self.at(hours=-1),
+			resolution_date=self.at(minutes=-30),
+		)
+		self.figure_ticket(response_by=self.at(hours=-3), resolution_by=self.at(hours=-2))
+		# not failed today: met, missed yesterday, due later today
+		self.figure_ticket(
+			response_by=self.at(hours=-3),
+			first_responded_on=self.at(hours=-4),
+			resolution_by=self.at(hours=-2),
+			resolution_date=self.at(hours=-2),
+		)
+		self.figure_ticket(
+			response_by=get_datetime(self.day) - timedelta(hours=1), resolution_by=self.at(hours=8)
+		)
+		self.figure_ticket(response_by=self.at(hours=3), resolution_by=self.at(hours=8))
+
+		at_risk, failed = cards()
+		self.assertEqual((at_risk - before[0], failed - before[1]), (3, 3))
 
 
 class TestConcurrentTicketSweeps(TicketSLACase):
