@@ -173,7 +173,10 @@ global.document = {
 };
 global.setTimeout = () => 0;
 const setupForm = () => new Function(script + "\nreturn setupForm")();
-const toast = { warning: (m) => shown.push(["warning", m]), error: (m) => shown.push(["error", m]) };
+const toast = {
+	warning: (m, o) => shown.push(["warning", m, o.duration]),
+	error: (m, o) => shown.push(["error", m, o.duration]),
+};
 const send = (event, data) => (handlers[event] || []).forEach((h) => h(data));
 const out = {};
 out.actions = setupForm()({ doc: { name: "42" }, toast });
@@ -182,7 +185,7 @@ out.listeners = Object.fromEntries(Object.entries(handlers).map(([e, hs]) => [e,
 send("sla_at_risk", { doctype: "HD Ticket", name: "42", message: "SLA at risk: Ticket 42" });
 send("sla_failed", { doctype: "HD Ticket", name: "43", message: "SLA failed: Ticket 43" });
 send("sla_failed", { doctype: "CRM Lead", name: "42", message: "SLA failed: Lead 42" });
-send("sla_resolution_failed", { doctype: "HD Ticket", name: 42, message: "SLA failed: Ticket 42" });
+send("sla_resolution_failed", { doctype: "HD Ticket", name: 42, message: "SLA failed: Ticket 42 (A<B>)" });
 out.helpdesk_toast = [...shown];
 // v1.5: no toast passed (a ticket opened later re-runs the script): our own toast
 window.location.pathname = "/helpdesk/tickets/7";
@@ -206,8 +209,8 @@ def test_helpdesk_sla_notice_script_toasts_the_open_tickets_notices_once():
 	assert out["actions"] == {"actions": []}
 	assert out["listeners"] == {"sla_at_risk": 1, "sla_failed": 1, "sla_resolution_failed": 1}
 	assert out["helpdesk_toast"] == [
-		["warning", "SLA at risk: Ticket 42"],
-		["error", "SLA failed: Ticket 42"],
+		["warning", "SLA at risk: Ticket 42", 15],
+		["error", "SLA failed: Ticket 42 (A&#60;B&#62;)", 15],
 	]
 	assert out["own_toast"] == [["alert", "SLA failed: Ticket 7"]]
 	assert out["helpdesk_toast_after"] == 2

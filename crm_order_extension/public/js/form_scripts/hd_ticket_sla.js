@@ -27,6 +27,10 @@ function setupForm({ toast } = {}) {
 		return match ? decodeURIComponent(match[1]) : null;
 	}
 
+	function escapeHtml(text) {
+		return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+	}
+
 	function element(tag, css, text) {
 		const node = document.createElement(tag);
 		if (css) node.style.cssText = css;
@@ -63,7 +67,8 @@ function setupForm({ toast } = {}) {
 		socket.on(event, (data) => {
 			if (!data || data.doctype !== "HD Ticket" || !data.message) return;
 			if (String(data.name) !== openTicket()) return;
-			if (page.toast) page.toast[level](data.message);
+			// Helpdesk's toast renders its message as (sanitised) HTML: the notice is text.
+			if (page.toast) page.toast[level](escapeHtml(data.message), { duration: 15 });
 			else ownToast(data.message, level);
 		});
 	});
