@@ -37,7 +37,10 @@ fixtures = [
 		"dt": "CRM Form Script",
 		"filters": [["name", "in", ["CRM Lead Order History", "CRM Deal Order History"]]],
 	},
-	{"dt": "HD Form Script", "filters": [["name", "in", ["HD Ticket Order History"]]]},
+	{
+		"dt": "HD Form Script",
+		"filters": [["name", "in", ["HD Ticket Order History", "HD Ticket SLA Notices"]]],
+	},
 	# indexes on other apps' fields that the app's event paths look up (search_index, so Frappe's
 	# schema sync keeps them)
 	{"dt": "Property Setter", "filters": [["module", "=", "CRM Order Extension"]]},

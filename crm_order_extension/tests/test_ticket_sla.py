@@ -379,6 +379,23 @@ class TestTicketSLA(TicketSLACase):
 		settings.flags.ignore_permissions = True
 		self.assertRaises(frappe.ValidationError, settings.save)
 
+	def test_helpdesk_serves_the_notice_toast_script_to_the_agents_ticket_page(self):
+		from helpdesk.helpdesk.doctype.hd_form_script.hd_form_script import get_form_script
+
+		from crm_order_extension import form_scripts
+
+		served = get_form_script("HD Ticket")
+		served = served if isinstance(served, list) else [served]
+		sources = form_scripts.RECORDS["hd_form_script.json"]["HD Ticket SLA Notices"]
+		self.assertIn(form_scripts.script_text(sources), served)
+		# and the app owns it (uninstall removes what hooks.fixtures lists)
+		owned = next(
+			f
+			for f in frappe.get_hooks("fixtures", app_name="crm_order_extension")
+			if f["dt"] == "HD Form Script"
+		)
+		self.assertIn("HD Ticket SLA Notices", owned["filters"][0][2])
+
 	def test_notice_text_is_translated_with_time_left_and_customer(self):
 		row = frappe._dict(name="7", customer="Acme", due=get_datetime("2026-12-24 17:00:00"))
 		text = notices.subject(rules.RESPONSE, rules.AT_RISK, row, get_datetime("2026-12-24 15:30:00"))
