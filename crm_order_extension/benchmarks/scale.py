@@ -35,6 +35,7 @@ LIKE = f"{PREFIX}%"
 EMAIL_DOMAIN = "@coe-scale.example.com"
 # Numbered tickets (Helpdesk v1.5): far above any real ticket, all of the same length.
 TICKET_BASE = 9_000_000_000
+TICKET_LAST = 9_999_999_999
 OWNER = "Administrator"
 
 # Issue 17's dataset at scale 1.
@@ -132,14 +133,19 @@ def jobs_inline():
 		frappe.flags.in_test = previous
 
 
+SLOW_RUN = 5.0  # seconds: a path this slow is timed once
+
+
 def median_of(fn, runs: int = 5) -> Figure:
-	"""The run with the median wall time of `runs` (each rolled back)."""
+	"""The run with the median wall time of `runs` (each rolled back); a slow path runs once."""
 	figures = []
 	for _ in range(runs):
 		with instrumented() as figure:
 			fn()
 		frappe.db.rollback()
 		figures.append(figure)
+		if figure.wall > SLOW_RUN:
+			break
 	figures.sort(key=lambda f: f.wall)
 	chosen = figures[len(figures) // 2]
 	chosen.runs = [f.wall for f in figures]
@@ -175,13 +181,13 @@ def own_condition(doctype: str, column: str = "name", sizes: dict | None = None)
 		if column == "name":
 			return (
 				f"`{column}` BETWEEN %(ticket_low)s AND %(ticket_high)s AND `subject` LIKE %(like)s",
-				{"ticket_low": TICKET_BASE + 1, "ticket_high": TICKET_BASE * 2 - 1, "like": LIKE},
+				{"ticket_low": TICKET_BASE + 1, "ticket_high": TICKET_LAST, "like": LIKE},
 			)
 		return (
 			f"`{column}` BETWEEN %(ticket_low)s AND %(ticket_high)s AND CHAR_LENGTH(`{column}`) = %(digits)s",
 			{
 				"ticket_low": str(TICKET_BASE + 1),
-				"ticket_high": str(TICKET_BASE * 2 - 1),
+				"ticket_high": str(TICKET_LAST),
 				"digits": len(str(TICKET_BASE)),
 			},
 		)
@@ -827,6 +833,21 @@ def running_leads(count: int) -> list[str]:
 	)
 
 
+def rearm_steady() -> None:
+	"""Every running cycle of the benchmark's leads due 1-2 days ahead again (a run stopped between
+	making breaches due and restoring them leaves them due): the steady sweep finds nothing."""
+	values = {"like": LIKE, "running": cycles.RUNNING, "now": now_datetime().replace(microsecond=0)}
+	due = "DATE_ADD(%(now)s, INTERVAL 1440 + MOD(CRC32(c.name), 1440) MINUTE)"
+	frappe.db.sql(
+		f"""UPDATE `tabCRM SLA Cycle` c JOIN `tabCRM Lead` l ON l.name = c.parent
+		SET c.sweep_due = {due}, c.response_by = {due}, l.response_by = {due}
+		WHERE c.name LIKE %(like)s AND c.parenttype = 'CRM Lead' AND c.outcome = %(running)s
+		AND (c.sweep_due IS NULL OR c.sweep_due < DATE_ADD(%(now)s, INTERVAL 1 HOUR))""",
+		values,
+	)
+	frappe.db.commit()
+
+
 def token_index_present() -> bool:
 	return bool(
 		frappe.db.sql(
@@ -841,6 +862,7 @@ def measure(sizes: dict[str, int], budget: float) -> list[Row]:
 	from crm_order_extension.sla.sweep import sweep
 
 	frappe.clear_cache()
+	rearm_steady()
 	biggest = customer_name(1)
 	typical = customer_name(sizes["customers"] // 10 + 1)
 	for label, customer in (("biggest", biggest), ("typical", typical)):
