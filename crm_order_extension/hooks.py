@@ -144,6 +144,8 @@ doc_events = {
 	},
 	"Customer": {
 		"on_update": "crm_order_extension.orders.sync.on_customer_update",
+		# its stored order history goes with it (a link that would otherwise block the delete)
+		"on_trash": "crm_order_extension.orders.history.delete_customer_history",
 	},
 	"CRM Order Extension Settings": {
 		"validate": "crm_order_extension.ticket_sla.targets.validate_settings",

@@ -130,3 +130,38 @@ def test_summary_of_nothing_open():
 	summary = ship.summarize([], TODAY)
 	assert summary["open_orders"] == 0 and summary["latest_order_status"] is None
 	assert ship.summary_parts(summary) == [("No open orders", ())]
+
+
+def days_until_change(args, today, horizon=60):
+	"""Brute force: the first day within `horizon` on which expected_ship, or the line's place in
+	the summary's next ship date, differs from today's."""
+	base = ship.expected_ship(*args, today)
+	for offset in range(1, horizon):
+		day = date.fromordinal(today.toordinal() + offset)
+		expected = base["expected_ship_date"]
+		if ship.expected_ship(*args, day) != base or (expected and day > expected):
+			return day
+	return None
+
+
+def test_calendar_change_is_the_first_day_anything_changes():
+	cases = [
+		(line(), wo(), False),  # on plan: starts slipping the day after its planned start
+		(line(), wo(planned_start_date="2026-11-20", planned_end_date="2026-11-25"), False),  # slipping
+		(line(production_status="IN_PROGRESS"), wo(status="In Process"), False),  # behind plan later
+		(line(production_status="DONE", qa_status="APPROVED"), wo(status="Completed"), False),  # ships now
+		(line(work_order=None), None, True),  # in stock: by its delivery date
+		(line(work_order=None), None, False),  # no stock: late the day after delivery
+		(line(work_order=None, delivery_date=date(2026, 11, 20)), None, True),  # already late
+		(line(delivered_qty=2), wo(), False),  # shipped: never
+	]
+	for today in (TODAY, date(2026, 12, 3), date(2026, 12, 9), date(2026, 12, 11)):
+		for line_, work_order, in_stock in cases:
+			args = (line_, work_order, in_stock)
+			assert ship.calendar_change(*args, today) == days_until_change(args, today), (args, today)
+
+
+def test_a_line_that_waits_changes_on_a_known_day():
+	assert ship.calendar_change(line(), wo(), False, TODAY) == date(2026, 12, 3)
+	assert ship.calendar_change(line(work_order=None), None, True, TODAY) == date(2026, 12, 11)
+	assert ship.calendar_change(line(delivered_qty=2), wo(), False, TODAY) is None

@@ -16,7 +16,14 @@ from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import STAGE_OPTIONS, indicator_color
 from crm_order_extension.orders.bulk import request_sync_all
 from crm_order_extension.orders.customer import TARGETS, get_target, load_record, resolve_customer
-from crm_order_extension.orders.history import HISTORY_FIELD, SUMMARY_FIELDS, sync_record
+from crm_order_extension.orders.history import (
+	CUSTOMER_HISTORY,
+	CUSTOMER_LINE,
+	HISTORY_FIELD,
+	SUMMARY_FIELDS,
+	customer_history_name,
+	sync_record,
+)
 from crm_order_extension.orders.permissions import check_history_access, restricts_customers
 
 MAX_PAGE_LENGTH = 500
@@ -103,21 +110,6 @@ def get_order_history(
 	page_length = int_arg(page_length, "page_length", 20, minimum=1, maximum=MAX_PAGE_LENGTH)
 	name = str(name)
 	check_permitted(doctype, name)
-	# The stored rows are the orders of the customer they were synced from.
-	check_history_access([frappe.db.get_value(doctype, name, "custom_order_customer")])
-	target = get_target(doctype)
-	filters = {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
-	rows = frappe.get_all(
-		target.child_doctype,
-		filters=filters,
-		fields=["*"],
-		order_by="idx asc",
-		limit_start=start,
-		limit_page_length=page_length,
-	)
-	for row in rows:
-		for field in ("parent", "parenttype", "parentfield", "owner", "modified_by", "docstatus"):
-			row.pop(field, None)
 	stored = frappe.db.get_value(
 		doctype,
 		name,
@@ -131,13 +123,42 @@ def get_order_history(
 		],
 		as_dict=True,
 	)
+	# The rows shown are the orders of the customer the record is resolved to.
+	check_history_access([stored.custom_order_customer])
+	# A record's own rows (a deal's draft orders) first, then its customer's history.
+	history_key = (
+		customer_history_name(stored.custom_order_customer) if stored.custom_order_customer else None
+	)
+	own = {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
+	sources = [(get_target(doctype).child_doctype, own)]
+	if history_key:
+		sources.append((CUSTOMER_LINE, {"parent": history_key, "parenttype": CUSTOMER_HISTORY}))
+	rows, total, skip = [], 0, start
+	for child_doctype, filters in sources:
+		count = frappe.db.count(child_doctype, filters)
+		total += count
+		wanted = page_length - len(rows)
+		if wanted > 0 and skip < count:
+			rows += frappe.get_all(
+				child_doctype,
+				filters=filters,
+				fields=["*"],
+				order_by="idx asc",
+				limit_start=skip,
+				limit_page_length=wanted,
+			)
+		skip = max(skip - count, 0)
+	for row in rows:
+		for field in ("parent", "parenttype", "parentfield", "owner", "modified_by", "docstatus"):
+			row.pop(field, None)
 	return {
 		"doctype": doctype,
 		"name": name,
 		"rows": rows,
 		"start": start,
 		"page_length": page_length,
-		"total": frappe.db.count(target.child_doctype, filters),
+		"total": total,
+		"history": history_key,
 		"synced_on": stored.custom_orders_synced_on,
 		"customer": stored.custom_order_customer,
 		"level": stored.custom_order_match_level,

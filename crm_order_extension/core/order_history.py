@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from crm_order_extension.core.production import stage_values
-from crm_order_extension.core.ship_dates import expected_ship
+from crm_order_extension.core.ship_dates import calendar_change, expected_ship
 
 # Fields of a history row, in the child DocTypes' order.
 ROW_FIELDS = (
@@ -150,10 +150,17 @@ def build_rows(
 					> 0
 				)
 				row.update(expected_ship(row, work_order, in_stock, today, delivered))
+				row["calendar_change"] = calendar_change(row, work_order, in_stock, today, delivered)
 			else:
 				row.update(expected_ship_date=None, ship_status=None, ship_reason=None)
 			rows.append(row)
 	return rows
+
+
+def calendar_due(rows: Iterable[Mapping]) -> date | None:
+	"""The first day on which the calendar alone changes these rows (build_rows with `today`)."""
+	days = [row["calendar_change"] for row in rows if row.get("calendar_change")]
+	return min(days) if days else None
 
 
 def signature(rows: Iterable[Mapping]) -> str:

@@ -110,6 +110,32 @@ def expected_ship(
 	}
 
 
+def calendar_change(
+	line: Mapping, work_order: Mapping | None, in_stock: bool, today: date, delivered_qty: float | None = None
+) -> date | None:
+	"""The first day after `today` on which the calendar alone changes what `expected_ship` says of
+	this line, or moves it out of the summary's "next ship" (its expected date passes); None when
+	nothing will (shipped). The daily refresh recomputes a history only on that day.
+
+	`expected_ship` is constant between the dates it compares `today` with (delivery, planned start
+	and end, the expected date itself), so the answer is tomorrow or the day after one of them."""
+	base = expected_ship(line, work_order, in_stock, today, delivered_qty)
+	if base["ship_status"] == SHIPPED:
+		return None
+	dates = [_day(line.get("delivery_date")), base["expected_ship_date"]]
+	if work_order:
+		dates += [_day(work_order.get("planned_start_date")), _day(work_order.get("planned_end_date"))]
+	tomorrow = today + timedelta(days=1)
+	candidates = sorted({tomorrow} | {d + timedelta(days=1) for d in dates if d and d >= today})
+	passes = base["expected_ship_date"] + timedelta(days=1) if base["expected_ship_date"] else None
+	for day in candidates:
+		if passes and day >= passes:
+			return passes
+		if expected_ship(line, work_order, in_stock, day, delivered_qty) != base:
+			return day
+	return passes
+
+
 def summarize(rows: Iterable[Mapping], today: date) -> dict:
 	"""What a record shows at a glance: open orders, the next expected ship date, late lines and
 	lines waiting for QA, and the newest order's status (rows come newest order first)."""

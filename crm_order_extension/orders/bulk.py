@@ -3,10 +3,11 @@
 
 import frappe
 from frappe import _
+from frappe.utils import getdate
 
 from crm_order_extension.jobs import request_job, running_inline
 from crm_order_extension.orders.customer import TARGETS
-from crm_order_extension.orders.history import sync_record
+from crm_order_extension.orders.history import CUSTOMER_HISTORY, sync_customer_history, sync_record
 from crm_order_extension.utils.guard import guarded
 
 BATCH_SIZE = 200
@@ -49,10 +50,11 @@ def sync_all(
 			)
 			if not names:
 				break
+			histories = {}  # each customer's history computed once per batch
 			for name in names:
 				title = _("Order history sync failed for {0} {1}").format(_(doctype), name)
 				with guarded("crm_order_sync_record", title=title) as guard:
-					result = sync_record(doctype, name)
+					result = sync_record(doctype, name, histories=histories)
 					summary["synced" if result["success"] else "ambiguous"] += 1
 				if guard.failed:
 					summary["failed"] += 1
@@ -98,7 +100,30 @@ def sync_all_job(doctypes: list[str] | None = None):
 	return summary
 
 
-def refresh_open_histories():
+def histories_due(day):
+	"""Customers whose history the calendar changes by `day`, by the `calendar_due` index (a plain
+	`<=` filter: frappe.get_all would wrap the column in IFNULL and scan)."""
+	history = frappe.qb.DocType(CUSTOMER_HISTORY)
+	return (
+		frappe.qb.from_(history)
+		.select(history.customer)
+		.where(history.calendar_due.isnotnull() & (history.calendar_due <= day))
+		.orderby(history.calendar_due)
+	)
+
+
+def refresh_open_histories(commit: bool = True) -> int:
 	"""Daily job: expected ship dates move with the calendar (a Work Order not started by its
-	planned start slips a day each day), so records with open orders are re-synced."""
-	sync_all(publish=False, resumable=False, filters={"custom_open_orders": (">", 0)})
+	planned start slips a day each day, an order passes its delivery date). Each customer's history
+	stores the first day on which the calendar alone changes it (`calendar_due`, indexed): only
+	those histories are recomputed, each once, and their records updated set-based. Returns how
+	many were due."""
+	due = [customer for (customer,) in histories_due(getdate()).run()]
+	for start in range(0, len(due), BATCH_SIZE):
+		for customer in due[start : start + BATCH_SIZE]:
+			title = _("Order history refresh failed for customer {0}").format(customer)
+			with guarded("crm_order_refresh_customer", title=title):
+				sync_customer_history(customer)
+		if commit:
+			frappe.db.commit()  # background job: progress survives a crash midway
+	return len(due)

@@ -5,7 +5,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, Max
 
 from crm_order_extension.orders.customer import TARGETS
-from crm_order_extension.orders.history import HISTORY_FIELD
+from crm_order_extension.orders.history import CUSTOMER_HISTORY, CUSTOMER_LINE, HISTORY_FIELD
 
 NO_HISTORY = "No history"
 STALE = "Stale"
@@ -49,6 +49,26 @@ def customer_order_changes(customers: list[str]) -> dict[str, dict]:
 	return result
 
 
+def customer_histories(customers: list[str]) -> dict[str, dict]:
+	"""Per customer: its stored history's line count and when it was last computed (one query)."""
+	if not customers:
+		return {}
+	history = frappe.qb.DocType(CUSTOMER_HISTORY)
+	line = frappe.qb.DocType(CUSTOMER_LINE)
+	return {
+		customer: {"lines": lines, "synced_on": synced_on}
+		for customer, synced_on, lines in (
+			frappe.qb.from_(history)
+			.left_join(line)
+			.on((line.parent == history.name) & (line.parenttype == CUSTOMER_HISTORY))
+			.select(history.customer, history.synced_on, Count(line.name))
+			.where(history.customer.isin(customers))
+			.groupby(history.customer, history.synced_on)
+			.run()
+		)
+	}
+
+
 def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> list[dict]:
 	"""Records never synced (every record is synced right after its insert: one that was not missed
 	its job), records whose customer has submitted orders but no history, and records whose history
@@ -69,7 +89,7 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 			limit=limit,
 		)
 		child = frappe.qb.DocType(target.child_doctype)
-		line_counts = dict(
+		own_lines = dict(
 			frappe.qb.from_(child)
 			.select(child.parent, Count(child.name))
 			.where(
@@ -80,17 +100,23 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 			.groupby(child.parent)
 			.run()
 		)
-		changes = customer_order_changes(sorted({r.custom_order_customer for r in records} - {None}))
+		customers = sorted({r.custom_order_customer for r in records} - {None})
+		histories = customer_histories(customers)
+		changes = customer_order_changes(customers)
 		for record in records:
 			change = changes.get(record.custom_order_customer) or {"orders": 0, "changed": None}
-			lines = line_counts.get(str(record.name), 0)  # child `parent` is text; ticket names are ints
+			stored = histories.get(record.custom_order_customer) or {"lines": 0, "synced_on": None}
+			# child `parent` is text; ticket names are ints
+			lines = own_lines.get(str(record.name), 0) + stored["lines"]
+			# The record shows its customer's stored history as it is now.
+			synced_on = max(filter(None, (record.custom_orders_synced_on, stored["synced_on"])), default=None)
 			if not record.custom_orders_synced_on:
 				problem = NEVER_SYNCED
 			elif not change["orders"]:
 				continue
 			elif not lines:
 				problem = NO_HISTORY
-			elif change["changed"] and change["changed"] > record.custom_orders_synced_on:
+			elif change["changed"] and change["changed"] > synced_on:
 				problem = STALE
 			else:
 				continue
@@ -102,7 +128,7 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 					"customer": record.custom_order_customer,
 					"submitted_orders": change["orders"],
 					"history_lines": lines,
-					"synced_on": record.custom_orders_synced_on,
+					"synced_on": synced_on,
 					"last_order_change": change["changed"],
 					"problem": _(problem),
 				}

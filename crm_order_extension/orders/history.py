@@ -185,8 +185,12 @@ def insert_rows(doctype: str, fields: list[str], rows: list[tuple]) -> None:
 		)
 
 
-def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force: bool = False) -> bool:
-	"""Replace the history rows of one record; returns whether they changed.
+def replace_rows(
+	doctype: str, name: str, rows: list[dict], values: dict, force: bool = False, typed_name=None
+) -> bool:
+	"""Replace a record's own history rows (a deal's draft orders) and store its history fields;
+	returns whether what the record shows changed (`values["custom_order_history_hash"]`, else the
+	rows' digest).
 
 	The parent row is locked first, so concurrent syncs of one record serialize and never leave
 	duplicate rows. A sync is not an edit: `modified`/`modified_by` stay (lists keep their order,
@@ -194,43 +198,47 @@ def replace_rows(doctype: str, name: str, rows: list[dict], values: dict, force:
 	"""
 	target = get_target(doctype)
 	name = str(name)  # `parent` is varchar: an integer would defeat its index
-	digest = order_history.signature(rows)
+	values = dict(values)
+	digest = values.setdefault("custom_order_history_hash", order_history.signature(rows))
 	current = frappe.db.get_value(doctype, name, "custom_order_history_hash", for_update=True)
 	changed = force or current != digest
 	now = now_datetime()
-	values = {**values, "custom_orders_synced_on": now}
+	values["custom_orders_synced_on"] = now
 	if changed:
-		frappe.db.delete(
-			target.child_doctype, {"parent": name, "parenttype": doctype, "parentfield": HISTORY_FIELD}
-		)
-		if rows:
-			user = frappe.session.user
-			fields = [*STANDARD_COLUMNS, "parent", "parenttype", "parentfield", *order_history.ROW_FIELDS]
-			insert_rows(
-				target.child_doctype,
-				fields,
-				[
-					(
-						frappe.generate_hash(length=12),
-						now,
-						now,
-						user,
-						user,
-						0,
-						idx,
-						name,
-						doctype,
-						HISTORY_FIELD,
-						*tuple(row.get(f) for f in order_history.ROW_FIELDS),
-					)
-					for idx, row in enumerate(rows, start=1)
-				],
-			)
-		values["custom_order_history_hash"] = digest
+		write_lines(target.child_doctype, doctype, name, HISTORY_FIELD, rows, now)
 	frappe.db.set_value(doctype, name, values, update_modified=False)
 	if changed:
-		announce_change(doctype, name, now)
+		announce_change(doctype, name, now, typed_name)
 	return changed
+
+
+def write_lines(child_doctype: str, parenttype: str, parent: str, parentfield: str, rows, now) -> None:
+	"""Replace the history lines under one parent: one DELETE by the parent index, bulk INSERTs."""
+	frappe.db.delete(child_doctype, {"parent": parent, "parenttype": parenttype, "parentfield": parentfield})
+	if not rows:
+		return
+	user = frappe.session.user
+	fields = [*STANDARD_COLUMNS, "parent", "parenttype", "parentfield", *order_history.ROW_FIELDS]
+	insert_rows(
+		child_doctype,
+		fields,
+		[
+			(
+				frappe.generate_hash(length=12),
+				now,
+				now,
+				user,
+				user,
+				0,
+				idx,
+				parent,
+				parenttype,
+				parentfield,
+				*tuple(row.get(f) for f in order_history.ROW_FIELDS),
+			)
+			for idx, row in enumerate(rows, start=1)
+		],
+	)
 
 
 def delete_rows(doc, method=None) -> None:
@@ -246,19 +254,21 @@ def delete_rows(doc, method=None) -> None:
 HISTORY_CHANGED = "crm_order_extension:history_changed"
 
 
-def announce_change(doctype: str, name: str, modified) -> None:
+def announce_change(doctype: str, name: str, modified, typed_name=None) -> None:
 	"""Tell open pages of the record that its history changed, after commit. The event names the
 	record only: each page re-reads the history through get_order_history, which checks who may
-	see it. Desk forms and the /crm form scripts listen to it (system users' room); Helpdesk's agent
-	page reloads its ticket on Helpdesk's own update event, which re-runs the form script."""
+	see it. Desk forms and the /crm and /helpdesk form scripts listen to it (system users' room), as
+	to the customer-wide event of sync_customer_history (an opaque history key, not the customer);
+	Helpdesk's agent page also reloads its ticket on Helpdesk's own update event.
+	`typed_name`: the ticket's name as the database types it (v1.5's tickets are numbered, later ones
+	named), as load_record read it."""
 	frappe.publish_realtime(
 		HISTORY_CHANGED,
 		{"doctype": doctype, "name": str(name), "synced_on": str(modified)},
 		after_commit=True,
 	)
 	if doctype == "HD Ticket":
-		# The ticket's name as the database types it: v1.5's tickets are numbered, later ones named.
-		typed = frappe.db.get_value("HD Ticket", str(name), "name")
+		typed = typed_name if typed_name is not None else frappe.db.get_value("HD Ticket", str(name), "name")
 		if typed is not None:
 			publish_ticket_update(typed)
 
@@ -316,9 +326,12 @@ def summary_values(rows: list[dict]) -> dict:
 	}
 
 
-def sync_record(doctype: str, name: str, force: bool = False) -> dict:
-	"""Re-sync the order history of one lead, deal or ticket and say what happened.
+def sync_record(doctype: str, name: str, force: bool = False, histories: dict | None = None) -> dict:
+	"""Re-resolve one lead, deal or ticket and point it at its customer's history; say what happened.
 
+	The customer's history is computed and written once (sync_customer_history; `histories` keeps
+	what this job already computed, so a job re-resolving many records of one customer computes it
+	once). A deal also shows its own draft orders (Deal won -> Sales Order), stored as its own rows.
 	`force` rewrites the rows even when nothing changed (repairs hand-edited tables)."""
 	doc = load_record(doctype, name)
 	try:
@@ -335,28 +348,27 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 			"count": 0,
 		}
 
-	deal = name if doctype == "CRM Deal" else None  # its draft orders (Deal won -> Sales Order)
-	rows = fetch_rows(resolution.customer, max_orders(), crm_deal=deal) if resolution.found else []
+	history = None
+	if resolution.found:
+		if histories is not None and resolution.customer in histories:
+			history = histories[resolution.customer]
+		else:
+			history = sync_customer_history(resolution.customer, force=force)
+			if histories is not None:
+				histories[resolution.customer] = history
+	customer_rows = history["rows"] if history else []
+	own_rows = deal_draft_rows(name) if doctype == "CRM Deal" else []
+	rows = own_rows + customer_rows
 	count = len({row["sales_order"] for row in rows})
-	summary = summary_values(rows)
-	if not resolution.found:
-		message = _("No ERPNext customer matches this {0}").format(_(doctype))
-	elif count == 1:
-		message = _("Synced 1 order")
-	else:
-		message = _("Synced {0} orders").format(count)
-	changed = replace_rows(
-		doctype,
-		name,
-		rows,
-		{
-			"custom_order_customer": resolution.customer,
-			"custom_order_match_level": resolution.level,
-			"custom_order_sync_message": message,
-			**summary,
-		},
-		force=force,
-	)
+	message = sync_message(resolution.found, count, doctype)
+	values = {
+		"custom_order_customer": resolution.customer,
+		"custom_order_match_level": resolution.level,
+		"custom_order_sync_message": message,
+		**(summary_values(rows) if own_rows or not history else history["summary"]),
+		"custom_order_history_hash": order_history.signature(rows),
+	}
+	changed = replace_rows(doctype, name, own_rows, values, force=force, typed_name=doc.name)
 	return {
 		"success": True,
 		"message": message,
@@ -366,3 +378,123 @@ def sync_record(doctype: str, name: str, force: bool = False) -> dict:
 		"level": resolution.level,
 		"changed": changed,
 	}
+
+
+def sync_message(found: bool, count: int, doctype: str) -> str:
+	if not found:
+		return _("No ERPNext customer matches this {0}").format(_(doctype))
+	if count == 1:
+		return _("Synced 1 order")
+	return _("Synced {0} orders").format(count)
+
+
+def deal_draft_rows(deal: str) -> list[dict]:
+	"""A deal's own draft Sales Orders (Deal won -> Sales Order), newest first."""
+	drafts = frappe.get_all(
+		"Sales Order",
+		filters={"custom_crm_deal": str(deal), "docstatus": 0},
+		fields=ORDER_FIELDS,
+		order_by="transaction_date desc, creation desc",
+		limit_page_length=max_orders(),
+	)
+	return rows_for_orders(drafts, max_orders())
+
+
+CUSTOMER_HISTORY = "Customer Order History"
+CUSTOMER_LINE = "Customer Order History Line"
+LINES_FIELD = "lines"
+
+
+def customer_history_name(customer: str, for_update: bool = False) -> str | None:
+	return frappe.db.get_value(CUSTOMER_HISTORY, {"customer": customer}, "name", for_update=for_update)
+
+
+def _history_row(customer: str) -> str:
+	"""The customer's history row, created if missing, locked: concurrent syncs of one customer
+	serialize on it (INSERT IGNORE: two first syncs racing both end on the one row)."""
+	name = customer_history_name(customer, for_update=True)
+	if name:
+		return name
+	now = now_datetime()
+	user = frappe.session.user
+	frappe.db.sql(
+		f"INSERT IGNORE INTO `tab{CUSTOMER_HISTORY}` ({', '.join(f'`{c}`' for c in STANDARD_COLUMNS)}, `customer`)"
+		" VALUES (%s, %s, %s, %s, %s, 0, 0, %s)",
+		(frappe.generate_hash(length=12), now, now, user, user, customer),
+	)
+	return customer_history_name(customer, for_update=True)
+
+
+def sync_customer_history(customer: str, force: bool = False) -> dict:
+	"""Compute the history of `customer` once (a fixed number of queries) and write it where its
+	records read it; when it changed, update every lead, deal and ticket resolved to the customer
+	in one statement per DocType and tell open pages with one event. Returns the rows and summary.
+
+	The order change's cost follows the customer's orders, not how many records it has. The
+	Customer row is share-locked first: a Customer deleted meanwhile (its on_trash removes the
+	history) cannot be left with an orphan history, and concurrent syncs still run."""
+	if not frappe.db.sql("SELECT `name` FROM `tabCustomer` WHERE `name` = %s LOCK IN SHARE MODE", customer):
+		return {"name": None, "rows": [], "summary": summary_values([]), "hash": None, "changed": False}
+	name = _history_row(customer)
+	rows = fetch_rows(customer, max_orders())
+	digest = order_history.signature(rows)
+	stored = frappe.db.get_value(CUSTOMER_HISTORY, name, ["history_hash", "synced_on"], as_dict=True)
+	summary = summary_values(rows)
+	count = len({row["sales_order"] for row in rows})
+	now = now_datetime()
+	changed = force or stored.history_hash != digest
+	values = {
+		"synced_on": now,
+		"calendar_due": order_history.calendar_due(rows),
+		**{field.removeprefix("custom_"): summary[field] for field in SUMMARY_FIELDS},
+		"order_count": count,
+		"history_hash": digest,
+	}
+	if changed:
+		write_lines(CUSTOMER_LINE, CUSTOMER_HISTORY, name, LINES_FIELD, rows, now)
+	frappe.db.set_value(CUSTOMER_HISTORY, name, values, update_modified=False)
+	history = {"name": name, "rows": rows, "summary": summary, "hash": digest, "changed": changed}
+	if changed:
+		for deal in update_records(customer, summary, digest, now, sync_message(True, count, "CRM Lead")):
+			sync_record("CRM Deal", deal, histories={customer: history})
+		frappe.publish_realtime(HISTORY_CHANGED, {"history": name, "synced_on": str(now)}, after_commit=True)
+	return history
+
+
+def delete_customer_history(doc, method=None) -> None:
+	"""on_trash of a Customer."""
+	name = customer_history_name(doc.name)
+	if name:
+		frappe.db.delete(CUSTOMER_LINE, {"parent": name, "parenttype": CUSTOMER_HISTORY})
+		frappe.db.delete(CUSTOMER_HISTORY, {"name": name})
+
+
+def update_records(customer: str, summary: dict, digest: str, now, message: str) -> list[str]:
+	"""Set-based: the history fields of every record resolved to `customer` (indexed column), one
+	UPDATE per DocType. Deals with draft orders of their own add those rows: they are re-synced on
+	their own (few: Deal won's drafts until submitted); returns them."""
+	from crm_order_extension.orders.customer import TARGETS
+
+	own = set(
+		frappe.get_all(
+			"Sales Order",
+			filters={"customer": customer, "docstatus": 0, "custom_crm_deal": ("is", "set")},
+			pluck="custom_crm_deal",
+			distinct=True,
+		)
+	)
+	values = {
+		**summary,
+		"custom_order_history_hash": digest,
+		"custom_orders_synced_on": now,
+		"custom_order_sync_message": message,
+	}
+	for doctype in TARGETS:
+		table = frappe.qb.DocType(doctype)
+		query = frappe.qb.update(table).where(table.custom_order_customer == customer)
+		for field, value in values.items():
+			query = query.set(table[field], value)
+		if doctype == "CRM Deal" and own:
+			query = query.where(table.name.notin(sorted(own)))
+		query.run()
+	return sorted(own)

@@ -1,7 +1,8 @@
 """Automatic re-sync, in background jobs queued after commit (crm_order_extension.jobs: a change
 committed while a job runs is followed by another run):
 
-- Sales Order and Work Order events: one job per customer, then one per record of that customer;
+- Sales Order and Work Order events: one job per customer, which computes its history once and
+  updates the records resolved to it set-based (history.sync_customer_history);
 - a new lead, deal or ticket, and one whose customer-identifying fields change: that record;
 - a Contact whose emails or customer links change, or a Customer whose email or name changes: the
   records that may belong to it.
@@ -14,7 +15,7 @@ import frappe
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
 from crm_order_extension.jobs import request_job, running_inline
 from crm_order_extension.orders.customer import records_of_customer
-from crm_order_extension.orders.history import settings, sync_record
+from crm_order_extension.orders.history import settings, sync_customer_history, sync_record
 
 # Work Order fields whose change alters a history row.
 WORK_ORDER_TRIGGER_FIELDS = (
@@ -46,17 +47,18 @@ def schedule_customers(customers, broad: bool = False) -> None:
 
 
 def sync_customer(customer: str, broad: bool = False) -> None:
-	"""Background job: queue a re-sync of every record that may belong to `customer`."""
-	for doctype, name in records_of_customer(customer, broad=broad):
-		request_job(
-			"crm_order_extension.orders.sync.sync_record_job",
-			key=f"record:{doctype}:{name}",
-			doctype=doctype,
-			name=name,
-		)
+	"""Background job. An order change (`broad=False`): the customer's history, computed once and
+	written where its records read it. A change of the customer itself (`broad=True`) may make other
+	records resolve to it: each of those is re-resolved, the history still computed once."""
+	if not broad:
+		sync_customer_history(customer)
+		return
+	histories = {}
+	for doctype, name in records_of_customer(customer, broad=True):
+		sync_record_job(doctype, name, histories)
 
 
-def sync_record_job(doctype: str, name: str) -> None:
+def sync_record_job(doctype: str, name: str, histories: dict | None = None) -> None:
 	"""Background job: re-sync one record. The job takes the record's row lock before it reads
 	anything else, in a transaction of its own, so what it reads is at least as new as a sync that
 	committed while it waited (e.g. Deal won's draft order, synced in the request): under
@@ -66,7 +68,7 @@ def sync_record_job(doctype: str, name: str) -> None:
 		frappe.db.commit()
 	if not frappe.db.get_value(doctype, str(name), "name", for_update=True):
 		return
-	sync_record(doctype, name)
+	sync_record(doctype, str(name), histories=histories)
 
 
 def schedule_record(doctype: str, name: str) -> None:
@@ -186,9 +188,11 @@ def records_of_contact(contact: str, emails: list[str]) -> list[tuple[str, str]]
 
 
 def sync_contact(contact: str, emails: list[str]) -> None:
-	"""Background job: re-resolve and re-sync the records of a contact that changed."""
+	"""Background job: re-resolve the records of a contact that changed; each customer's history
+	is computed once."""
+	histories = {}
 	for doctype, name in records_of_contact(contact, emails):
-		sync_record_job(doctype, name)
+		sync_record_job(doctype, name, histories)
 
 
 def customers_of_orders(order_names: list[str]) -> set[str]:

@@ -5,7 +5,7 @@ from frappe.utils import add_days, nowdate
 from crm_order_extension.api import orders as api
 from crm_order_extension.exceptions import InvalidArgumentError
 from crm_order_extension.orders import bulk
-from crm_order_extension.orders.history import sync_record
+from crm_order_extension.orders.history import customer_history_name, sync_record
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.cleanup import delete_customers
 from crm_order_extension.tests.concurrency import run_concurrently
@@ -18,6 +18,11 @@ def unique(prefix: str) -> str:
 def ticket_name_as_the_agent_ui_sends(name):
 	"""Helpdesk v1.5 numbers its tickets (autoincrement): its pages send the number."""
 	return int(name) if frappe.get_meta("HD Ticket").autoname == "autoincrement" else str(name)
+
+
+def customer_lines(customer: str) -> int:
+	"""The lines of the customer's one stored history."""
+	return frappe.db.count("Customer Order History Line", {"parent": customer_history_name(customer)})
 
 
 def history(doctype: str, name: str) -> list[dict]:
@@ -216,7 +221,7 @@ class TestHistoryContent(OrderHistoryTestCase):
 		self.assertFalse(second["changed"])
 		self.assertEqual([(r.name, r.item_code, r.amount) for r in history("CRM Lead", lead.name)], first)
 		self.assertEqual(frappe.db.get_value("CRM Lead", lead.name, "modified"), modified)
-		self.assertEqual(frappe.db.count("CRM Lead Order Item", {"parent": lead.name}), 2)
+		self.assertEqual(customer_lines(customer), 2)
 
 	def test_inter_company_chain(self):
 		customer, _contact, email = self.customer_with_contact()
@@ -321,7 +326,8 @@ class TestConcurrentSync(OrderHistoryTestCase):
 			# force: every worker deletes and re-inserts, the worst case for duplicates
 			errors = run_concurrently(lambda: sync_record("CRM Lead", lead.name, force=True), workers=3)
 			self.assertEqual(errors, [])
-			self.assertEqual(frappe.db.count("CRM Lead Order Item", {"parent": lead.name}), 3)
+			self.assertEqual(customer_lines(customer), 3)
+			self.assertEqual(frappe.db.count("Customer Order History", {"customer": customer}), 1)
 
 
 class TestBulkAndHealth(OrderHistoryTestCase):
@@ -377,7 +383,10 @@ class TestBulkAndHealth(OrderHistoryTestCase):
 		self.assertEqual(problems().get(lead.name), "Never synced")
 		api.fetch_orders(lead.name)
 		self.assertNotIn(lead.name, problems())
-		frappe.db.delete("CRM Lead Order Item", {"parent": lead.name})  # rows lost (e.g. by hand)
+		# rows lost (e.g. by hand)
+		key = customer_history_name(customer)
+		frappe.db.delete("Customer Order History Line", {"parent": key})
+		frappe.db.set_value("Customer Order History", key, "history_hash", None)
 		frappe.db.set_value("CRM Lead", lead.name, "custom_order_history_hash", None)
 		self.assertEqual(problems().get(lead.name), "No history")
 		api.fetch_orders(lead.name)

@@ -4,7 +4,8 @@ in the summary, listed by the Late Order Lines report, announced to open pages."
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from crm_order_extension.orders.history import HISTORY_CHANGED, sync_record
+from crm_order_extension.api import orders as api
+from crm_order_extension.orders.history import HISTORY_CHANGED, customer_history_name, sync_record
 from crm_order_extension.tests import fiscal_years
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.test_order_history import OrderHistoryTestCase, history
@@ -87,10 +88,28 @@ class TestShipDatesAndSummary(OrderHistoryTestCase):
 		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])  # auto-sync runs inline in tests
 		events = [(event, message) for event, message, _room in frappe.local._realtime_log]
 		self.assertIn(HISTORY_CHANGED, [event for event, _m in events])
+		# An order change announces the customer's one history once, by an opaque key (the pages got
+		# it with the history), naming neither the customer nor its records, whatever their number.
 		[message] = [m for event, m in events if event == HISTORY_CHANGED]
-		self.assertEqual((message["doctype"], message["name"]), ("HD Ticket", str(ticket.name)))
-		self.assertEqual(set(message), {"doctype", "name", "synced_on"})  # names the record, no order data
-		# Helpdesk's own event, in its installed version's shape (v1.5: the number; later: ticket_id)
+		self.assertEqual(set(message), {"history", "synced_on"})
+		self.assertEqual(message["history"], customer_history_name(customer))
+		self.assertEqual(api.get_order_history("HD Ticket", ticket.name)["history"], message["history"])
+		self.assertEqual([m for event, m in events if event == "helpdesk:ticket-update"], [])
+
+	def test_a_re_resolved_ticket_is_announced_to_its_page(self):
+		"""A record's own sync (its insert, an identity change, Fetch) names the record, and for a
+		ticket also sends Helpdesk's own update event in its installed version's shape."""
+		customer, contact, email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		frappe.local._realtime_log = []
+		ticket = fx.make_ticket(email, contact=contact)
+		events = [(event, message) for event, message, _room in frappe.local._realtime_log]
+		records = [m for event, m in events if event == HISTORY_CHANGED and "name" in m]
+		self.assertIn(
+			{"doctype": "HD Ticket", "name": str(ticket.name)},
+			[{k: m[k] for k in ("doctype", "name")} for m in records],
+		)
+		self.assertEqual(set(records[-1]), {"doctype", "name", "synced_on"})  # no order data
 		updates = [m for event, m in events if event == "helpdesk:ticket-update"]
 		self.assertEqual(len(updates), 1, updates)
 		update = updates[0]

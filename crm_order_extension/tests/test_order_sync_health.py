@@ -30,9 +30,12 @@ class TestOrderSyncHealthAccess(FrappeTestCase):
 		cls.other_customer = fx.make_customer(f"Health Other {frappe.generate_hash(length=6)}")
 		fx.make_sales_order(cls.customer, [("COE-CAKE", 1, 5)])
 		cls.lead = fx.make_lead("Health", custom_erpnext_customer=cls.customer).name
-		# Its history predates the customer's orders: "Stale" in the report.
+		# Its (customer's) history predates the customer's orders: "Stale" in the report.
 		frappe.db.set_value(
 			"CRM Lead", cls.lead, "custom_orders_synced_on", "2000-01-01 00:00:00", update_modified=False
+		)
+		frappe.db.set_value(
+			"Customer Order History", {"customer": cls.customer}, "synced_on", "2000-01-01 00:00:00"
 		)
 		cls.agent = api_user(cls.AGENT, ["Agent"])
 		# A Helpdesk agent whose User Permissions allow another customer only (for Sales Orders).

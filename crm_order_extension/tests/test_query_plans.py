@@ -74,6 +74,22 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 			[*base, "sales_order", "production_item", "qty"],
 			[(f"{PREFIX}W{n}", *common, f"{PREFIX}SO{n}", "X", 1) for n in range(FILLER)],
 		)
+		insert_rows(
+			"Customer Order History",
+			[*base, "customer", "calendar_due"],
+			[
+				(f"{PREFIX}H{n}", *common, f"{PREFIX}C{n}", add_to_date(now, days=n % 90))
+				for n in range(FILLER)
+			],
+		)
+		insert_rows(
+			"Customer Order History Line",
+			[*base, "parent", "parenttype", "parentfield", "sales_order"],
+			[
+				(f"{PREFIX}HL{n}", *common, f"{PREFIX}H{n}", "Customer Order History", "lines", "SO")
+				for n in range(FILLER)
+			],
+		)
 		due = add_to_date(now, days=1)
 		insert_rows(
 			"CRM SLA Cycle",
@@ -138,6 +154,32 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 			self.assert_uses_index(
 				f"{child} by parent", get_all_sql(child, {"parent": "7", "parenttype": "HD Ticket"})
 			)
+
+	def test_one_history_per_customer(self):
+		"""An order change finds its customer's history, writes its lines and updates the records
+		resolved to the customer; the daily refresh finds the histories the calendar changed."""
+		self.assert_uses_index(
+			"history by customer", get_all_sql("Customer Order History", {"customer": f"{PREFIX}C7"})
+		)
+		from crm_order_extension.orders.bulk import histories_due
+
+		self.assert_uses_index("histories due", histories_due(now_datetime().date()).get_sql())
+		self.assert_uses_index(
+			"history lines by parent",
+			get_all_sql(
+				"Customer Order History Line",
+				{"parent": f"{PREFIX}H7", "parenttype": "Customer Order History"},
+			),
+		)
+		for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
+			table = frappe.qb.DocType(doctype)
+			update = (
+				frappe.qb.update(table)
+				.set(table.custom_open_orders, 1)
+				.where(table.custom_order_customer == "C7")
+				.get_sql()
+			)
+			self.assert_uses_index(f"{doctype} set-based update", update)
 
 	def test_the_sweep_claims_by_index(self):
 		cycle = frappe.qb.DocType("CRM SLA Cycle")

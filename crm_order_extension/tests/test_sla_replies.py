@@ -152,31 +152,24 @@ class TestConvertToDealThroughCRM(SLATestCase):
 		from crm_order_extension.orders.history import sync_record
 
 		sync_record("CRM Lead", lead.name)
-		lead_rows = frappe.get_all(
-			"CRM Lead Order Item", filters={"parent": lead.name, "parenttype": "CRM Lead"}, pluck="name"
-		)
-		self.assertEqual(len(lead_rows), 1)
+		from crm_order_extension.api.orders import get_order_history
+
+		lead_history = get_order_history("CRM Lead", lead.name, 0, 500)
+		self.assertEqual([r.sales_order for r in lead_history["rows"]], [so.name])
 
 		deal = self.convert(lead.name)
-		rows = frappe.get_all(
-			"CRM Lead Order Item",
-			filters={"parent": deal, "parenttype": "CRM Deal"},
-			fields=["name", "sales_order"],
-		)
-		self.assertEqual([r.sales_order for r in rows], [so.name])
-		self.assertFalse({r.name for r in rows} & set(lead_rows), "a copy of the lead's rows")
+		deal_history = get_order_history("CRM Deal", deal, 0, 500)
+		self.assertEqual([r.sales_order for r in deal_history["rows"]], [so.name])
+		# Both show their customer's one stored history, not copies of it.
+		self.assertEqual(deal_history["history"], lead_history["history"])
+		self.assertFalse(frappe.db.exists("CRM Lead Order Item", {"parent": ("in", [lead.name, deal])}))
 		values = frappe.db.get_value(
 			"CRM Deal", deal, ["custom_order_customer", "custom_order_match_level"], as_dict=True
 		)
 		self.assertEqual(values.custom_order_customer, customer)
 		self.assertEqual(values.custom_order_match_level, "contact")
-		# The lead keeps its own history.
-		self.assertEqual(
-			frappe.get_all(
-				"CRM Lead Order Item", filters={"parent": lead.name, "parenttype": "CRM Lead"}, pluck="name"
-			),
-			lead_rows,
-		)
+		# The lead keeps showing it.
+		self.assertEqual(get_order_history("CRM Lead", lead.name, 0, 500)["rows"], lead_history["rows"])
 
 
 def sweep_margin():

@@ -85,7 +85,10 @@ frappe.provide("crm_order_extension.order_history");
 		// answers only users allowed to see order histories.
 		frappe
 			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 1 })
-			.then((history) => ns.render_summary(frm, history.summary))
+			.then((history) => {
+				ns.history_keys[frm.doctype + "/" + frm.doc.name] = history.history;
+				ns.render_summary(frm, history.summary);
+			})
 			.catch(() => {});
 	};
 
@@ -107,6 +110,7 @@ frappe.provide("crm_order_extension.order_history");
 		frappe
 			.xcall(API + "get_order_history", { doctype: frm.doctype, name: frm.doc.name, page_length: 1 })
 			.then((history) => {
+				ns.history_keys[frm.doctype + "/" + frm.doc.name] = history.history;
 				SUMMARY_FIELDS.forEach((f) => {
 					if (frm.doc[`custom_${f}`] !== undefined) frm.doc[`custom_${f}`] = history.summary[f];
 				});
@@ -130,13 +134,18 @@ frappe.provide("crm_order_extension.order_history");
 			})
 			.catch(() => {});
 
+	// The history each form shows (an opaque key of its customer's history, from get_order_history):
+	// an order change announces the customer's history once, not each of its records.
+	ns.history_keys = ns.history_keys || {};
 	if (!ns.listening) {
 		ns.listening = true;
 		frappe.realtime.on("crm_order_extension:history_changed", (data) => {
 			const frm = window.cur_frm;
-			if (!frm || !data || frm.doctype !== data.doctype || String(frm.doc.name) !== String(data.name))
-				return;
-			ns.apply_update(frm);
+			if (!frm || !data || !DOCTYPES.includes(frm.doctype)) return;
+			const record = frm.doctype === data.doctype && String(frm.doc.name) === String(data.name);
+			const customer =
+				data.history && ns.history_keys[frm.doctype + "/" + frm.doc.name] === data.history;
+			if (record || customer) ns.apply_update(frm);
 		});
 	}
 

@@ -34,19 +34,17 @@ const CRMOrderHistoryPage = class {
 	// server's history changes. One listener per page; it serves the page's record.
 	listenForOrderHistory() {
 		window.__crmOrderExtensionHistoryPage = this;
+		this.refreshOrderHistory(); // learns which customer history the page shows (historyKey)
 		if (typeof socket === "undefined" || !socket || window.__crmOrderExtensionHistoryListening) return;
 		window.__crmOrderExtensionHistoryListening = true;
 		socket.on("crm_order_extension:history_changed", (data) => {
 			const page = window.__crmOrderExtensionHistoryPage;
-			if (
-				page &&
-				data &&
-				page.doc &&
-				String(page.doc.name) === String(data.name) &&
-				data.doctype === page.historyDoctype()
-			) {
-				page.refreshOrderHistory();
-			}
+			if (!page || !data || !page.doc) return;
+			const record =
+				String(page.doc.name) === String(data.name) && data.doctype === page.historyDoctype();
+			// An order change announces its customer's history once (an opaque key), not each record.
+			const customer = data.history && page.historyKey === data.history;
+			if (record || customer) page.refreshOrderHistory();
 		});
 	}
 
@@ -58,6 +56,7 @@ const CRMOrderHistoryPage = class {
 				name: this.doc.name,
 				page_length: 1,
 			});
+			this.historyKey = history.history;
 			Object.entries(history.summary || {}).forEach(([field, value]) => {
 				if ("custom_" + field in this.doc) this.doc["custom_" + field] = value;
 			});

@@ -1,9 +1,11 @@
 // Order & production history (CRM Order Extension): the ticket sidebar shows the customer's order
 // summary on open (stored; opening never re-syncs), "View orders" shows the stored history and
-// Refresh re-syncs it. Helpdesk re-runs this script when the ticket reloads, which the server
-// triggers (helpdesk:ticket-update) whenever the history changes: the summary stays live.
+// Refresh re-syncs it. The summary stays live: the script listens on Helpdesk's own socket for the
+// app's history events (this ticket re-resolved, or its customer's history changed after an order
+// change), and Helpdesk re-runs the script when the ticket reloads (helpdesk:ticket-update).
 // The HD Form Script "HD Ticket Order History" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts`); Helpdesk evaluates it and calls setupForm.
+/* global helpdeskSocket */
 /* exported setupForm */
 function setupForm({ doc }) {
 	const api = "/api/method/crm_order_extension.api.orders.";
@@ -149,6 +151,7 @@ function setupForm({ doc }) {
 			return; // not allowed to see order histories
 		}
 		if (run !== window.__coeOrderSummaryRun) return;
+		window.__coeOrderSummaryShown = { ticket, history: history.history, refresh: () => renderSummary() };
 		document.getElementById("coe-order-summary")?.remove();
 		const summary = history.summary || {};
 		const box = element(
@@ -180,7 +183,21 @@ function setupForm({ doc }) {
 		current.parent.insertBefore(box, current.before);
 	}
 
+	// One listener per page; it serves the ticket shown last (the newest run).
+	function listen() {
+		const socket = helpdeskSocket();
+		if (!socket || window.__coeOrderSummaryListening) return;
+		window.__coeOrderSummaryListening = true;
+		socket.on("crm_order_extension:history_changed", (data) => {
+			const shown = window.__coeOrderSummaryShown;
+			if (!shown || !data) return;
+			const record = data.doctype === "HD Ticket" && String(data.name) === shown.ticket;
+			if (record || (data.history && data.history === shown.history)) shown.refresh();
+		});
+	}
+
 	renderSummary();
+	listen();
 
 	return {
 		actions: [

@@ -1,0 +1,150 @@
+"""One history per customer (issue 17): an order change computes it once and every lead, deal and
+ticket resolved to the customer shows it, whatever their number; the daily refresh recomputes only
+the histories the calendar changed.
+
+Tier 2 runs the background jobs inline (crm_order_extension.jobs.running_inline); tier 3 watches
+the same on the real worker (tests/e2e/e2e_journeys.py)."""
+
+import frappe
+from frappe.utils import add_days, getdate
+
+from crm_order_extension.benchmarks.order_history import count_queries
+from crm_order_extension.orders import bulk
+from crm_order_extension.orders.history import (
+	CUSTOMER_HISTORY,
+	CUSTOMER_LINE,
+	customer_history_name,
+	sync_customer_history,
+)
+from crm_order_extension.tests import fixtures as fx
+from crm_order_extension.tests.test_order_history import OrderHistoryTestCase, history
+
+
+class TestOneHistoryPerCustomer(OrderHistoryTestCase):
+	def records_of(self, email, contact, leads=1, tickets=1):
+		return [("CRM Lead", fx.make_lead("Pat", email=email).name) for _ in range(leads)] + [
+			("HD Ticket", str(fx.make_ticket(email, contact=contact).name)) for _ in range(tickets)
+		]
+
+	def test_an_order_reaches_every_record_of_its_customer_from_one_stored_history(self):
+		customer, contact, email = self.customer_with_contact()
+		records = self.records_of(email, contact, leads=2, tickets=2)
+
+		order = fx.make_sales_order(customer, [("COE-CAKE", 2, 5), ("COE-BREAD", 1, 4)])
+
+		self.assertEqual(frappe.db.count(CUSTOMER_HISTORY, {"customer": customer}), 1)
+		key = customer_history_name(customer)
+		self.assertEqual(frappe.db.count(CUSTOMER_LINE, {"parent": key}), 2)
+		for doctype, name in records:
+			self.assertEqual([r.sales_order for r in history(doctype, name)], [order.name, order.name])
+			self.assertEqual(
+				frappe.db.get_value(doctype, name, ["custom_order_customer", "custom_open_orders"]),
+				(customer, 1),
+			)
+		# The lines are stored once, under the customer, not copied per record.
+		self.assertFalse(frappe.db.exists("CRM Lead Order Item", {"parent": records[0][1]}))
+		self.assertFalse(frappe.db.exists("HD Ticket Order Item", {"parent": records[-1][1]}))
+
+	def test_the_cost_of_an_order_change_does_not_grow_with_the_records(self):
+		customer, contact, email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		self.records_of(email, contact)
+		with count_queries() as few:
+			sync_customer_history(customer, force=True)
+
+		self.records_of(email, contact, leads=6, tickets=6)
+		with count_queries() as many:
+			sync_customer_history(customer, force=True)
+
+		self.assertEqual(many["queries"], few["queries"])
+		self.assertEqual(frappe.db.count("CRM Lead", {"custom_order_customer": customer}), 7)
+
+	def test_a_set_based_update_is_not_an_edit(self):
+		customer, contact, email = self.customer_with_contact()
+		records = self.records_of(email, contact)
+		before = {r: frappe.db.get_value(*r, ["modified", "modified_by"]) for r in records}
+
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+
+		for record in records:
+			self.assertEqual(frappe.db.get_value(*record, ["modified", "modified_by"]), before[record])
+			self.assertEqual(frappe.db.get_value(*record, "custom_open_orders"), 1)
+
+	def test_a_deal_shows_its_own_draft_orders_first_and_other_records_do_not(self):
+		customer, _contact, email = self.customer_with_contact()
+		submitted = fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		deal = fx.make_deal(custom_erpnext_customer=customer)
+		lead_name = fx.make_lead("Pat", email=email).name
+
+		draft = fx.make_sales_order(customer, [("COE-BREAD", 1, 4)], submit=False, custom_crm_deal=deal.name)
+		# Deal won -> Sales Order syncs the deal itself (orders/deal_won.py): here its later order change
+		fx.make_sales_order(customer, [("COE-CAKE", 3, 5)])
+
+		deal_orders = [r.sales_order for r in history("CRM Deal", deal.name)]
+		self.assertEqual(deal_orders[0], draft.name)
+		self.assertIn(submitted.name, deal_orders)
+		self.assertNotIn(draft.name, [r.sales_order for r in history("CRM Lead", lead_name)])
+		self.assertEqual(frappe.db.get_value("CRM Deal", deal.name, "custom_order_customer"), customer)
+
+	def test_paging_runs_across_the_deals_own_rows_and_the_customers(self):
+		customer, _contact, _email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5), ("COE-BREAD", 1, 4)])
+		deal = fx.make_deal(custom_erpnext_customer=customer)
+		fx.make_sales_order(customer, [("COE-BREAD", 1, 4)], submit=False, custom_crm_deal=deal.name)
+		fx.make_sales_order(customer, [("COE-CAKE", 2, 5)])
+
+		from crm_order_extension.api.orders import get_order_history
+
+		whole = get_order_history("CRM Deal", deal.name, 0, 500)
+		self.assertEqual(whole["total"], 4)
+		pages = [get_order_history("CRM Deal", deal.name, start, 1)["rows"] for start in range(4)]
+		self.assertEqual([p[0].name for p in pages], [r.name for r in whole["rows"]])
+		self.assertEqual(whole["history"], customer_history_name(customer))
+
+	def test_deleting_a_customer_deletes_its_history(self):
+		customer, _contact, _email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		key = customer_history_name(customer)
+		self.assertTrue(key)
+		from crm_order_extension.tests.cleanup import delete_customers
+
+		delete_customers([customer])
+
+		self.assertFalse(frappe.db.exists(CUSTOMER_HISTORY, key))
+		self.assertFalse(frappe.db.exists(CUSTOMER_LINE, {"parent": key}))
+
+
+class TestDailyRefresh(OrderHistoryTestCase):
+	def test_only_histories_the_calendar_changed_are_recomputed(self):
+		due, later = [], []
+		for bucket in (due, later):
+			customer, _contact, email = self.customer_with_contact()
+			order = fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+			lead = fx.make_lead("Pat", email=email).name
+			bucket += [customer, order.name, lead]
+		today = getdate()
+		frappe.db.set_value(CUSTOMER_HISTORY, customer_history_name(due[0]), "calendar_due", today)
+		frappe.db.set_value(
+			CUSTOMER_HISTORY, customer_history_name(later[0]), "calendar_due", add_days(today, 3)
+		)
+		# Something only a recompute shows (as if the calendar had moved it).
+		for _customer, order, _lead in (due, later):
+			frappe.db.set_value("Sales Order Item", {"parent": order}, "item_name", "Renamed cake")
+
+		bulk.refresh_open_histories(commit=False)
+
+		self.assertEqual(history("CRM Lead", due[2])[0].item_name, "Renamed cake")
+		self.assertNotEqual(history("CRM Lead", later[2])[0].item_name, "Renamed cake")
+		self.assertGreater(
+			getdate(frappe.db.get_value(CUSTOMER_HISTORY, customer_history_name(due[0]), "calendar_due")),
+			today,
+		)
+
+	def test_a_history_stores_the_first_day_the_calendar_changes_it(self):
+		customer, _contact, _email = self.customer_with_contact()
+		order = fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		due = frappe.db.get_value(CUSTOMER_HISTORY, customer_history_name(customer), "calendar_due")
+		# At the latest the day after the promised delivery date, when the line turns late.
+		self.assertTrue(due)
+		self.assertGreater(getdate(due), getdate())
+		self.assertLessEqual(getdate(due), getdate(add_days(order.delivery_date, 1)))
