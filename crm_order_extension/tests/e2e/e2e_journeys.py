@@ -105,9 +105,13 @@ class TestShopImportReachesOpenRecords(unittest.TestCase):
 
 		# The lead and the ticket show one stored history, their customer's: an order change announces
 		# it once (an opaque key the pages got with the history), not once per record.
-		key = history(sales, "CRM Lead", lead)["history"]
-		self.assertTrue(key)
-		self.assertEqual(history(agent, "HD Ticket", ticket)["history"], key)
+		key = wait_until(lambda: history(sales, "CRM Lead", lead)["history"], message="the lead's history")
+		self.assertEqual(
+			wait_until(
+				lambda: history(agent, "HD Ticket", ticket)["history"], message="the ticket's history"
+			),
+			key,
+		)
 
 		listener = SocketListener("sales", HISTORY_CHANGED)
 		external_id = f"SHOP-{context.run_id()}-{int(time.time())}"

@@ -268,6 +268,7 @@ class Harness:
 			return
 		prefix = f"{self.site}::"
 		deadline = time.monotonic() + timeout
+		idle = 0
 		while time.monotonic() < deadline:
 			busy = [
 				job_id
@@ -275,7 +276,9 @@ class Harness:
 				for job_id in (*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids())
 				if job_id.startswith(prefix)
 			]
-			if not busy:
+			# A job a worker has just popped is briefly in neither list: idle twice in a row.
+			idle = 0 if busy else idle + 1
+			if idle == 2:
 				return
 			time.sleep(0.5)
 		print(f"tier 3: jobs still busy after {timeout:.0f}s: {busy[:5]}", flush=True)
