@@ -215,6 +215,32 @@ class TestSLANotices(NoticeTestCase):
 		self.assert_told_once("CRM Lead", lead, self.emailed, sla_notices.BREACH, emailed=True)
 		self.assertFalse([e for e in again if e[1].get("name") == lead], again)
 
+	def test_many_breaches_in_one_sweep_are_announced_set_based(self):
+		"""An outage's backlog: each breach gets its own bell and /crm notice and live event; the
+		owner gets one email listing them; the statements do not grow with the breaches."""
+		from crm_order_extension.benchmarks.order_history import count_queries
+
+		def sweep_counting(count, now):
+			leads = [self.due_record("CRM Lead", self.emailed) for _ in range(count)]
+			with count_queries() as counter:
+				events = self.sweep_and_capture(now)
+			return leads, events, counter["queries"]
+
+		few, _events, few_queries = sweep_counting(2, AFTER_DUE)
+		many, events, many_queries = sweep_counting(8, get_datetime("2001-03-02 12:10:00"))
+
+		# The sweep claims and updates per record kind; the notices add nothing per breach.
+		self.assertLessEqual(many_queries, few_queries + 4, (few_queries, many_queries))
+		for lead in many:
+			told = notices_of("CRM Lead", lead, self.emailed, "SLA failed")
+			self.assertEqual((len(told["desk"]), len(told["crm"])), (1, 1), told)
+			self.assertEqual(len([e for e in events if e[0] == "sla_failed" and e[1].get("name") == lead]), 1)
+		digests = emails_about(self.emailed, many[0], "8 CRM Lead records were not answered in time")
+		self.assertEqual(len(digests), 1)
+		text = email_text(frappe.db.get_value("Email Queue", digests[0], "message"))
+		self.assertTrue(all(lead in text for lead in many), text)
+		self.assertEqual(len(emails_about(self.emailed, few[1], "records were not answered")), 1)
+
 	def test_the_email_links_to_the_record_in_crm(self):
 		lead = self.due_record("CRM Lead", self.emailed)
 		sweep.sweep(now=AFTER_DUE)
