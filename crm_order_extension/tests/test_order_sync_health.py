@@ -120,3 +120,51 @@ class TestOrderSyncHealthAccess(FrappeTestCase):
 
 	def auth_nobody(self):
 		return api_user(self.NOBODY, ["Blogger"])
+
+
+class TestReportsReadFromAReplica(FrappeTestCase):
+	"""Every report of the app runs under frappe.read_only(): with `read_from_replica` set, it reads
+	through the replica connection, not the primary (issue 17, beyond one machine). The "replica"
+	here is the same MariaDB through a second connection: it cannot see this test's uncommitted
+	lead, which the primary connection sees."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self.saved = {k: frappe.conf.get(k) for k in ("read_from_replica", "replica_host")}
+		self.lead = fx.make_lead("Replica", email=f"{frappe.generate_hash(length=8)}@example.com").name
+		frappe.db.set_value("CRM Lead", self.lead, "custom_orders_synced_on", None, update_modified=False)
+
+	def tearDown(self):
+		frappe.conf.update(self.saved)
+		for attribute in ("replica_db", "primary_db"):
+			if hasattr(frappe.local, attribute):
+				delattr(frappe.local, attribute)
+
+	def names(self) -> list[str]:
+		from crm_order_extension.crm_order_extension.report.order_sync_health import order_sync_health
+
+		_columns, rows = order_sync_health.execute({"reference_doctype": "CRM Lead", "limit": 500})
+		return [r["reference_name"] for r in rows]
+
+	def test_the_reports_run_on_the_replica_connection(self):
+		import importlib
+		import pathlib
+
+		self.assertIn(self.lead, self.names())  # the primary sees it ("Never synced")
+		primary = frappe.db
+		frappe.conf.update(read_from_replica=1, replica_host=frappe.conf.db_host or "127.0.0.1")
+		self.assertNotIn(self.lead, self.names())  # the replica connection does not
+		self.assertIs(frappe.db, primary)  # and the request is back on the primary
+
+		app = pathlib.Path(frappe.get_app_path("crm_order_extension"))
+		reports = sorted(app.glob("*/report/*/*.py"))
+		self.assertGreaterEqual(len(reports), 6)
+		for path in reports:
+			if path.stem == "__init__":
+				continue
+			module = importlib.import_module(
+				"crm_order_extension." + ".".join(path.relative_to(app).with_suffix("").parts)
+			)
+			# frappe.read_only()'s wrapper (functools.wraps keeps the report's own as __wrapped__)
+			self.assertTrue(hasattr(module.execute, "__wrapped__"), path)
+			self.assertIn("connect_replica", module.execute.__code__.co_names, path)

@@ -7,6 +7,8 @@ from frappe import _
 from crm_order_extension.orders.ship_report import late_lines
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	return columns(), late_lines(frappe._dict(filters or {}))
 

@@ -18,6 +18,8 @@ from crm_order_extension.orders.health import unhealthy_records
 from crm_order_extension.orders.permissions import can_see, check_history_access
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	check_history_access()

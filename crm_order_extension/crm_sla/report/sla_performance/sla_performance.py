@@ -9,6 +9,8 @@ from crm_order_extension.core.sla_report import daily_rows
 from crm_order_extension.sla.cycles import CYCLE_DOCTYPE, CYCLES_FIELD, SLA_DOCTYPES
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	doctype = filters.get("reference_doctype") or "CRM Lead"

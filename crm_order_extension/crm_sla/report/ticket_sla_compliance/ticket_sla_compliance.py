@@ -13,6 +13,8 @@ from crm_order_extension.core.ticket_sla import compliance_rows
 GROUPS = ("team", "agent")
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	frappe.has_permission("HD Ticket", "read", throw=True)

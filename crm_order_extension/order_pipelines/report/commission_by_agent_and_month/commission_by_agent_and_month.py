@@ -14,6 +14,8 @@ from crm_order_extension.core import commission
 from crm_order_extension.core.referral import PARTY_TYPES
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	to_date = getdate(filters.to_date or nowdate())

@@ -16,6 +16,8 @@ from crm_order_extension.pipelines.sensitive_ids import ACCESS_LOG, DOCTYPE, DOC
 ROLES = {"System Manager", VIEWER_ROLE}
 
 
+# Reads only: on a site with a replica (read_from_replica) it runs there, not on the primary.
+@frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	if not ROLES & set(frappe.get_roles()):
