@@ -118,6 +118,10 @@ def refresh_open_histories(commit: bool = True) -> int:
 	stores the first day on which the calendar alone changes it (`calendar_due`, indexed): only
 	those histories are recomputed, each once, and their records updated set-based. Returns how
 	many were due."""
+	from crm_order_extension.orders.sync import fresh_transaction
+
+	if commit:
+		fresh_transaction()
 	due = [customer for (customer,) in histories_due(getdate()).run()]
 	for start in range(0, len(due), BATCH_SIZE):
 		for customer in due[start : start + BATCH_SIZE]:
@@ -125,5 +129,5 @@ def refresh_open_histories(commit: bool = True) -> int:
 			with guarded("crm_order_refresh_customer", title=title):
 				sync_customer_history(customer)
 		if commit:
-			frappe.db.commit()  # background job: progress survives a crash midway
+			fresh_transaction()  # background job: progress survives a crash midway
 	return len(due)

@@ -292,6 +292,10 @@ SUMMARY_FIELDS = (
 )
 
 
+# The summary's columns on Customer Order History (the records' custom fields without the prefix).
+HISTORY_SUMMARY_COLUMNS = tuple(field.removeprefix("custom_") for field in SUMMARY_FIELDS)
+
+
 def summary_templates() -> dict[str, str]:
 	# Literal _() calls, so Frappe's translation tools find every phrase of the summary.
 	return {
@@ -326,13 +330,19 @@ def summary_values(rows: list[dict]) -> dict:
 	}
 
 
-def sync_record(doctype: str, name: str, force: bool = False, histories: dict | None = None) -> dict:
+def sync_record(
+	doctype: str, name: str, force: bool = False, histories: dict | None = None, reuse: bool = False
+) -> dict:
 	"""Re-resolve one lead, deal or ticket and point it at its customer's history; say what happened.
 
 	The customer's history is computed and written once (sync_customer_history; `histories` keeps
 	what this job already computed, so a job re-resolving many records of one customer computes it
-	once). A deal also shows its own draft orders (Deal won -> Sales Order), stored as its own rows.
-	`force` rewrites the rows even when nothing changed (repairs hand-edited tables)."""
+	once). `reuse`: a stored history is read, not recomputed (background re-resolution: order changes
+	keep histories current). A deal also shows its own draft orders (Deal won -> Sales Order), stored
+	as its own rows. `force` rewrites the rows even when nothing changed (repairs hand-edited tables).
+
+	Locks are taken in one order on every path, customer history before records, so an order change
+	(history, then its records) and a record's sync never deadlock."""
 	doc = load_record(doctype, name)
 	try:
 		resolution = resolve_customer(doc)
@@ -350,34 +360,80 @@ def sync_record(doctype: str, name: str, force: bool = False, histories: dict | 
 
 	history = None
 	if resolution.found:
-		if histories is not None and resolution.customer in histories:
-			history = histories[resolution.customer]
+		customer = resolution.customer
+		if histories is not None and customer in histories:
+			history = histories[customer]
 		else:
-			history = sync_customer_history(resolution.customer, force=force)
+			history = (reuse and stored_history(customer)) or sync_customer_history(customer, force=force)
 			if histories is not None:
-				histories[resolution.customer] = history
-	customer_rows = history["rows"] if history else []
-	own_rows = deal_draft_rows(name) if doctype == "CRM Deal" else []
-	rows = own_rows + customer_rows
-	count = len({row["sales_order"] for row in rows})
+				histories[customer] = history
+	own_rows = []
+	if doctype == "CRM Deal":
+		# Locked before its drafts are read: a Deal won committing meanwhile is read, not overwritten.
+		frappe.db.get_value(doctype, str(name), "name", for_update=True)
+		own_rows = deal_draft_rows(name)
+	rows = own_rows + (history_rows(history) if own_rows else [])
+	count = len({row["sales_order"] for row in rows}) if own_rows else (history or {}).get("count", 0)
 	message = sync_message(resolution.found, count, doctype)
 	values = {
 		"custom_order_customer": resolution.customer,
 		"custom_order_match_level": resolution.level,
 		"custom_order_sync_message": message,
 		**(summary_values(rows) if own_rows or not history else history["summary"]),
-		"custom_order_history_hash": order_history.signature(rows),
+		"custom_order_history_hash": order_history.signature(rows)
+		if own_rows
+		else (history or {}).get("hash") or order_history.signature([]),
 	}
 	changed = replace_rows(doctype, name, own_rows, values, force=force, typed_name=doc.name)
 	return {
 		"success": True,
 		"message": message,
 		"count": count,
-		"rows": len(rows),
+		"rows": len(own_rows) + ((history or {}).get("lines") or 0),
 		"customer": resolution.customer,
 		"level": resolution.level,
 		"changed": changed,
 	}
+
+
+def stored_history(customer: str) -> dict | None:
+	"""The customer's stored history as sync_customer_history returns it (rows read on demand), read
+	with a shared lock: the newest committed one, and an order change writing it meanwhile is waited
+	for, never overwritten. None when there is none yet."""
+	columns = ", ".join(f"`{c}`" for c in ("name", "history_hash", "order_count", *HISTORY_SUMMARY_COLUMNS))
+	found = frappe.db.sql(
+		f"SELECT {columns} FROM `tab{CUSTOMER_HISTORY}` WHERE `customer` = %s LOCK IN SHARE MODE",
+		customer,
+		as_dict=True,
+	)
+	if not found or found[0].history_hash is None:
+		return None
+	row = found[0]
+	return {
+		"name": row.name,
+		"rows": None,
+		"summary": {
+			field: row[column] for field, column in zip(SUMMARY_FIELDS, HISTORY_SUMMARY_COLUMNS, strict=True)
+		},
+		"hash": row.history_hash,
+		"count": row.order_count or 0,
+		"lines": frappe.db.count(CUSTOMER_LINE, {"parent": row.name, "parenttype": CUSTOMER_HISTORY}),
+		"changed": False,
+	}
+
+
+def history_rows(history: dict | None) -> list[dict]:
+	"""The lines of a customer history (sync_customer_history's or stored_history's)."""
+	if not history:
+		return []
+	if history["rows"] is None:
+		history["rows"] = frappe.get_all(
+			CUSTOMER_LINE,
+			filters={"parent": history["name"], "parenttype": CUSTOMER_HISTORY},
+			fields=list(order_history.ROW_FIELDS),
+			order_by="idx asc",
+		)
+	return history["rows"]
 
 
 def sync_message(found: bool, count: int, doctype: str) -> str:
@@ -434,7 +490,15 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 	Customer row is share-locked first: a Customer deleted meanwhile (its on_trash removes the
 	history) cannot be left with an orphan history, and concurrent syncs still run."""
 	if not frappe.db.sql("SELECT `name` FROM `tabCustomer` WHERE `name` = %s LOCK IN SHARE MODE", customer):
-		return {"name": None, "rows": [], "summary": summary_values([]), "hash": None, "changed": False}
+		empty = order_history.signature([])
+		return {
+			"name": None,
+			"rows": [],
+			"summary": summary_values([]),
+			"hash": empty,
+			"count": 0,
+			"lines": 0,
+		}
 	name = _history_row(customer)
 	rows = fetch_rows(customer, max_orders())
 	digest = order_history.signature(rows)
@@ -446,14 +510,25 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 	values = {
 		"synced_on": now,
 		"calendar_due": order_history.calendar_due(rows),
-		**{field.removeprefix("custom_"): summary[field] for field in SUMMARY_FIELDS},
+		**{
+			column: summary[field]
+			for field, column in zip(SUMMARY_FIELDS, HISTORY_SUMMARY_COLUMNS, strict=True)
+		},
 		"order_count": count,
 		"history_hash": digest,
 	}
 	if changed:
 		write_lines(CUSTOMER_LINE, CUSTOMER_HISTORY, name, LINES_FIELD, rows, now)
 	frappe.db.set_value(CUSTOMER_HISTORY, name, values, update_modified=False)
-	history = {"name": name, "rows": rows, "summary": summary, "hash": digest, "changed": changed}
+	history = {
+		"name": name,
+		"rows": rows,
+		"summary": summary,
+		"hash": digest,
+		"count": count,
+		"lines": len(rows),
+		"changed": changed,
+	}
 	if changed:
 		for deal in update_records(customer, summary, digest, now, sync_message(True, count, "CRM Lead")):
 			sync_record("CRM Deal", deal, histories={customer: history})

@@ -50,6 +50,7 @@ def sync_customer(customer: str, broad: bool = False) -> None:
 	"""Background job. An order change (`broad=False`): the customer's history, computed once and
 	written where its records read it. A change of the customer itself (`broad=True`) may make other
 	records resolve to it: each of those is re-resolved, the history still computed once."""
+	fresh_transaction()
 	if not broad:
 		sync_customer_history(customer)
 		return
@@ -58,17 +59,26 @@ def sync_customer(customer: str, broad: bool = False) -> None:
 		sync_record_job(doctype, name, histories)
 
 
-def sync_record_job(doctype: str, name: str, histories: dict | None = None) -> None:
-	"""Background job: re-sync one record. The job takes the record's row lock before it reads
-	anything else, in a transaction of its own, so what it reads is at least as new as a sync that
-	committed while it waited (e.g. Deal won's draft order, synced in the request): under
-	REPEATABLE READ a read made before the lock would see the database as it was and write an
-	older history over the newer one."""
-	if not running_inline():  # tier 2 runs job bodies inside the test's transaction
-		frappe.db.commit()
-	if not frappe.db.get_value(doctype, str(name), "name", for_update=True):
+def fresh_transaction() -> None:
+	"""Start a job's work in a transaction of its own, in READ COMMITTED: every read sees what is
+	committed when it is made (also after waiting for a lock), so nothing read before a wait is
+	written back over a newer state, and row locks cover only matching rows (no gap locks on the
+	customer index for the set-based updates). Tier 2 runs job bodies inside the test's
+	transaction, where neither can change."""
+	if running_inline():
 		return
-	sync_record(doctype, str(name), histories=histories)
+	# For this job's connection (a job has its own); Frappe's commit starts the next transaction.
+	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	frappe.db.commit()
+
+
+def sync_record_job(doctype: str, name: str, histories: dict | None = None) -> None:
+	"""Background job: re-resolve one record against its customer's stored history (computed when
+	there is none yet)."""
+	fresh_transaction()
+	if not frappe.db.exists(doctype, str(name)):
+		return
+	sync_record(doctype, str(name), histories=histories, reuse=True)
 
 
 def schedule_record(doctype: str, name: str) -> None:

@@ -148,3 +148,62 @@ class TestDailyRefresh(OrderHistoryTestCase):
 		self.assertTrue(due)
 		self.assertGreater(getdate(due), getdate())
 		self.assertLessEqual(getdate(due), getdate(add_days(order.delivery_date, 1)))
+
+
+class TestConcurrentWorkers(OrderHistoryTestCase):
+	def test_four_workers_syncing_one_customer_never_wait_out_a_lock(self):
+		"""Four workers at once, as a Black-Friday import would keep them: order changes of two
+		customers, background re-resolutions of their leads and tickets, and an agent's Fetch, in
+		different orders. Every path locks the customer's history before its records, and jobs read
+		committed data, so none deadlocks or waits out a lock (5 s here instead of MariaDB's 50)."""
+		import itertools
+		import threading
+
+		from crm_order_extension.orders.history import sync_record
+		from crm_order_extension.orders.sync import sync_customer, sync_record_job
+		from crm_order_extension.tests.concurrency import run_concurrently
+
+		first, first_contact, first_email = self.customer_with_contact()
+		second, second_contact, second_email = self.customer_with_contact()
+		fx.make_sales_order(first, [("COE-CAKE", 1, 5), ("COE-BREAD", 2, 4)])
+		fx.make_sales_order(second, [("COE-PIE", 1, 5)])
+		records = self.records_of_both(first_email, first_contact) + self.records_of_both(
+			second_email, second_contact
+		)
+		frappe.db.commit()  # the workers' connections must see them
+		roles = itertools.count()
+		role_lock = threading.Lock()
+
+		def worker():
+			with role_lock:
+				role = next(roles)
+			frappe.flags.in_test = False  # a worker: jobs commit and read committed data
+			frappe.db.sql("SET SESSION innodb_lock_wait_timeout = 5")
+			ordered = records if role % 2 else list(reversed(records))
+			for _round in range(3):
+				sync_customer(first if role < 2 else second)
+				for doctype, name in ordered:
+					sync_record_job(doctype, name)
+				sync_customer(second if role < 2 else first)
+				if role == 3:
+					sync_record(*ordered[0], force=True)  # an agent's Fetch
+					frappe.db.commit()
+
+		errors = run_concurrently(worker, workers=4, timeout=300)
+
+		self.assertEqual(errors, [])
+		for customer, lines in ((first, 2), (second, 1)):
+			self.assertEqual(frappe.db.count(CUSTOMER_HISTORY, {"customer": customer}), 1)
+			self.assertEqual(
+				frappe.db.count(CUSTOMER_LINE, {"parent": customer_history_name(customer)}), lines
+			)
+		for doctype, name in records:
+			self.assertEqual(frappe.db.get_value(doctype, name, "custom_open_orders"), 1, (doctype, name))
+
+	def records_of_both(self, email, contact):
+		return [
+			("CRM Lead", fx.make_lead("Pat", email=email).name),
+			("CRM Lead", fx.make_lead("Sam", email=email).name),
+			("HD Ticket", str(fx.make_ticket(email, contact=contact).name)),
+			("HD Ticket", str(fx.make_ticket(email, contact=contact).name)),
+		]
