@@ -20,7 +20,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe.utils import getdate, now_datetime
@@ -781,23 +781,46 @@ def synced_since(customer: str | None, since) -> int:
 	return total
 
 
-def order_change(customer: str, budget: float) -> Figure:
+def order_change(customer: str, budget: float, runs: int = 3) -> Figure:
 	"""One order change of `customer`: the job body sync_customer, with the jobs it requests run
-	inline; rolled back. Stopped at `budget`, its cost is estimated from the records synced."""
+	inline, after the change itself; rolled back. The median of `runs` (a slow path runs once);
+	stopped at `budget`, its cost is estimated from the records synced."""
 	from crm_order_extension.orders.sync import sync_customer
 
 	frappe.db.rollback()
 	records = sum(records_of(customer).values())
-	started = now_datetime().replace(microsecond=0)
-	with jobs_inline(), instrumented(budget) as figure:
-		sync_customer(customer)
-	if figure.stopped:
-		done = synced_since(customer, started)
-		figure.note = f"{done:,} of {records:,} records synced"
-		if done:
-			figure.note += f", ~{fmt(figure.wall * records / done)} for all"
-	frappe.db.rollback()
-	return figure
+	figures = []
+	for _ in range(runs):
+		change_newest_order(customer)
+		started = now_datetime().replace(microsecond=0)
+		with jobs_inline(), instrumented(budget) as figure:
+			sync_customer(customer)
+		if figure.stopped:
+			done = synced_since(customer, started)
+			figure.note = f"{done:,} of {records:,} records synced"
+			if done:
+				figure.note += f", ~{fmt(figure.wall * records / done)} for all"
+		frappe.db.rollback()
+		figures.append(figure)
+		if figure.stopped or figure.wall > SLOW_RUN:
+			break
+	figures.sort(key=lambda f: f.wall)
+	chosen = figures[len(figures) // 2]
+	chosen.runs = [f.wall for f in figures]
+	return chosen
+
+
+def change_newest_order(customer: str) -> None:
+	"""The change itself (not timed, rolled back with the sync): the customer's newest order moves
+	between open and completed, so its history really changes."""
+	frappe.db.sql(
+		"""UPDATE `tabSales Order` SET status = IF(status = 'Completed', 'To Deliver and Bill', 'Completed'),
+		modified = %(now)s
+		WHERE name = (SELECT name FROM (SELECT name FROM `tabSales Order`
+			WHERE customer = %(customer)s AND docstatus = 1
+			ORDER BY transaction_date DESC, creation DESC LIMIT 1) newest)""",
+		{"customer": customer, "now": now_datetime()},
+	)
 
 
 def ticket_raised_by_email_only() -> str | None:
@@ -917,9 +940,9 @@ def measure(sizes: dict[str, int], budget: float) -> list[Row]:
 		rows.append(row)
 		print(f"  {row.path}: {row.measured()} {row.verdict()}", flush=True)
 
-	# warm caches (meta, settings) outside the timings
+	# warm caches (meta, settings) outside the timings: one order change of another customer
 	records_of_customer(typical)
-	frappe.db.rollback()
+	order_change(customer_name(sizes["customers"] // 10 + 2), budget, runs=1)
 
 	add(
 		Row(
@@ -1052,7 +1075,7 @@ def measure(sizes: dict[str, int], budget: float) -> list[Row]:
 	)
 	add(
 		Row(
-			"daily refresh_open_histories",
+			"daily refresh_open_histories, today",
 			daily_refresh(budget),
 			"≤ 5 min",
 			300.0,
@@ -1060,7 +1083,32 @@ def measure(sizes: dict[str, int], budget: float) -> list[Row]:
 			before="~7 h of worker time (199,000 records)",
 		)
 	)
+	tomorrow = tomorrow_frozen()
+	if tomorrow:
+		with tomorrow:
+			figure = daily_refresh(budget)
+		add(
+			Row(
+				"daily refresh_open_histories, as it runs tomorrow",
+				figure,
+				"≤ 5 min",
+				300.0,
+				metric="wall",
+				before="~7 h of worker time (199,000 records)",
+			)
+		)
 	return rows
+
+
+def tomorrow_frozen():
+	"""The clock a day ahead (freezegun, ticking: timings stay right); None without freezegun (a
+	bench without the dev requirements). Frozen in UTC: the site's own time zone applies on top."""
+	try:
+		from freezegun import freeze_time
+	except ImportError:
+		print("freezegun is not installed: the daily refresh is timed for today only", flush=True)
+		return None
+	return freeze_time(datetime.now(timezone.utc) + timedelta(days=1), tick=True)
 
 
 def restore_due(original: dict) -> None:
