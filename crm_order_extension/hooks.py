@@ -77,7 +77,11 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		# on_change also runs when a Payment Entry settles the invoice (ERPNext's set_status)
-		"on_change": "crm_order_extension.pipelines.payment.on_sales_invoice_change",
+		"on_change": [
+			"crm_order_extension.pipelines.payment.on_sales_invoice_change",
+			# its customer's history shows billing, payment and credit notes per order
+			"crm_order_extension.orders.sync.on_billing_or_delivery_change",
+		],
 		"on_cancel": "crm_order_extension.pipelines.payment.on_sales_invoice_cancel",
 	},
 	"Work Order": {
@@ -142,6 +146,9 @@ doc_events = {
 		# emails and customer links decide which customer a lead, deal or ticket belongs to
 		"on_update": "crm_order_extension.orders.sync.on_contact_update",
 	},
+	# Quote to cash beside each order (issue 18): shipping and returns (billing: Sales Invoice above).
+	"Delivery Note": {"on_change": "crm_order_extension.orders.sync.on_billing_or_delivery_change"},
+	"Shipment": {"on_change": "crm_order_extension.orders.sync.on_shipment_change"},
 	"Customer": {
 		"on_update": "crm_order_extension.orders.sync.on_customer_update",
 		# its stored order history goes with it (a link that would otherwise block the delete)

@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
 from crm_order_extension.api.utils import (
 	JSONValue,
@@ -16,6 +17,7 @@ from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import STAGE_OPTIONS, indicator_color
 from crm_order_extension.orders.bulk import request_sync_all
 from crm_order_extension.orders.customer import TARGETS, get_target, load_record, resolve_customer
+from crm_order_extension.orders.fulfilment import open_records
 from crm_order_extension.orders.history import (
 	CUSTOMER_HISTORY,
 	CUSTOMER_LINE,
@@ -151,6 +153,19 @@ def get_order_history(
 	for row in rows:
 		for field in ("parent", "parenttype", "parentfield", "owner", "modified_by", "docstatus"):
 			row.pop(field, None)
+	# Billing, shipping and returns of the orders on this page, and the customer's header.
+	stored_fulfilment = (
+		frappe.parse_json(frappe.db.get_value(CUSTOMER_HISTORY, history_key, "fulfilment") or "{}")
+		if history_key
+		else {}
+	) or {}
+	on_page = {row.sales_order for row in rows}
+	fulfilment = {so: data for so, data in (stored_fulfilment.get("orders") or {}).items() if so in on_page}
+	header = (
+		{**(stored_fulfilment.get("header") or {}), **open_records(stored.custom_order_customer)}
+		if stored.custom_order_customer
+		else None
+	)
 	return {
 		"doctype": doctype,
 		"name": name,
@@ -159,6 +174,8 @@ def get_order_history(
 		"page_length": page_length,
 		"total": total,
 		"history": history_key,
+		"fulfilment": fulfilment,
+		"header": header,
 		"synced_on": stored.custom_orders_synced_on,
 		"customer": stored.custom_order_customer,
 		"level": stored.custom_order_match_level,
@@ -222,6 +239,18 @@ def get_order_history_html(
 			"headers": headers,
 			"summary": summary,
 			"order_summary": history["summary"]["order_summary"],
+			"header": header_line(history["header"]),
+			"orders": fulfilment_blocks(history["fulfilment"]),
+			"labels": {
+				"fulfilment": _("Billing, shipping and returns"),
+				"billed": _("Billed"),
+				"outstanding": _("Outstanding"),
+				"invoices": _("Invoices"),
+				"deliveries": _("Deliveries"),
+				"returns": _("Returns"),
+				"due": _("due"),
+				"none": _("None yet"),
+			},
 		},
 	)
 	return {
@@ -230,6 +259,85 @@ def get_order_history_html(
 		"synced_on": history["synced_on"],
 		"summary": history["summary"],
 	}
+
+
+def _money(amount, currency) -> str:
+	return frappe.utils.fmt_money(amount or 0, currency=currency)
+
+
+def _date(value) -> str:
+	return frappe.format(value, {"fieldtype": "Date"}) if value else ""
+
+
+def header_line(header: dict | None) -> str:
+	"""E.g. "12 orders · billed USD 4,210.00 · outstanding USD 240.00 · last order 02-12-2026 · 1 open
+	ticket · 2 open deals", translated."""
+	if not header:
+		return ""
+	currency = header.get("currency")
+	parts = [
+		_("{0} orders").format(header.get("orders") or 0),
+		_("billed {0}").format(_money(header.get("lifetime_billed"), currency)),
+		_("outstanding {0}").format(_money(header.get("outstanding"), currency)),
+	]
+	if header.get("last_order_date"):
+		parts.append(_("last order {0}").format(_date(header["last_order_date"])))
+	parts.append(_("{0} open tickets").format(header.get("open_tickets") or 0))
+	parts.append(_("{0} open deals").format(header.get("open_deals") or 0))
+	return " · ".join(parts)
+
+
+def fulfilment_blocks(fulfilment: dict) -> list[dict]:
+	"""Per order on the page: billed %, outstanding, invoices, deliveries with tracking, returns, as
+	display strings (the template escapes them; a tracking URL is a link only when it is http(s))."""
+	blocks = []
+	for order, data in sorted(fulfilment.items(), reverse=True):
+		currency = data.get("currency")
+		blocks.append(
+			{
+				"sales_order": order,
+				"billed": f"{flt(data.get('billed_percent')):.0f} %",
+				"outstanding": _money(data.get("outstanding"), currency),
+				"shipped": _(data.get("shipped") or ""),
+				"invoices": [
+					{
+						"name": i["name"],
+						"status": _(i.get("status") or ""),
+						"outstanding": _money(i.get("outstanding_amount"), i.get("currency") or currency),
+						"due": _date(i.get("due_date")),
+					}
+					for i in data.get("invoices") or []
+				],
+				"deliveries": [
+					{
+						"name": d["name"],
+						"date": _date(d.get("posting_date")),
+						"items": ", ".join(
+							f"{frappe.format(item.get('qty'), {'fieldtype': 'Float'})} x {item.get('item_code')}"
+							for item in d.get("items") or []
+						),
+						"carrier": d.get("carrier") or "",
+						"tracking_number": d.get("tracking_number") or "",
+						"tracking_url": d.get("tracking_url")
+						if str(d.get("tracking_url") or "").startswith(("https://", "http://"))
+						else "",
+						"tracking_status": _(d.get("tracking_status") or ""),
+					}
+					for d in data.get("deliveries") or []
+				],
+				"returns": [
+					{
+						"doctype": _(r.get("doctype") or ""),
+						"name": r["name"],
+						"date": _date(r.get("posting_date")),
+						"qty": frappe.format(r.get("qty"), {"fieldtype": "Float"}),
+						"amount": _money(r.get("amount"), currency),
+					}
+					for r in data.get("returns") or []
+				],
+			}
+		)
+	return blocks
 
 
 SHIP_COLORS = {"On time": "green", "At risk": "yellow", "Late": "red", "Shipped": "gray"}

@@ -163,9 +163,12 @@ def calendar_due(rows: Iterable[Mapping]) -> date | None:
 	return min(days) if days else None
 
 
-def signature(rows: Iterable[Mapping]) -> str:
-	"""A stable digest of the rows' content: equal digests mean nothing changed."""
+def signature(rows: Iterable[Mapping], extra: Mapping | None = None) -> str:
+	"""A stable digest of the rows' content (and of `extra`, e.g. billing and shipping): equal
+	digests mean nothing changed."""
 	payload = [[str(row.get(f) if row.get(f) is not None else "") for f in ROW_FIELDS] for row in rows]
+	if extra:
+		payload.append(json.dumps(extra, sort_keys=True, default=str))
 	return hashlib.sha1(json.dumps(payload).encode(), usedforsecurity=False).hexdigest()
 
 

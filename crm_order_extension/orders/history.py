@@ -6,8 +6,9 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import formatdate, getdate, now_datetime
+from frappe.utils import add_days, fmt_money, formatdate, getdate, now_datetime
 
+from crm_order_extension.core import fulfilment as fulfilment_rules
 from crm_order_extension.core import order_history, ship_dates
 from crm_order_extension.core.customer_match import AmbiguousCustomer
 from crm_order_extension.core.production import WORK_ORDER_FIELDS
@@ -18,6 +19,7 @@ from crm_order_extension.orders.customer import (
 	load_record,
 	resolve_customer,
 )
+from crm_order_extension.orders.fulfilment import customer_header, fulfilment_of
 
 # The rows are server-owned: they point at their record (parent, parenttype, parentfield) but the
 # record has no Table field for them, so a form save (Desk, /crm, REST) never writes or drops them,
@@ -306,23 +308,35 @@ def summary_templates() -> dict[str, str]:
 		"1 line late": _("1 line late"),
 		"{0} lines late": _("{0} lines late"),
 		"QA pending on {0}": _("QA pending on {0}"),
+		"{0} unpaid ({1}, due {2})": _("{0} unpaid ({1}, due {2})"),
+		"{0} unpaid ({1})": _("{0} unpaid ({1})"),
+		"shipped {0} via {1} {2}": _("shipped {0} via {1} {2}"),
+		"shipped {0} via {1}": _("shipped {0} via {1}"),
+		"shipped {0}": _("shipped {0}"),
 	}
 
 
-def summary_text(summary: dict) -> str:
-	"""E.g. "3 open orders · next ship 12 Dec · 1 line late · QA pending on 2", translated."""
+def _display(value):
+	if isinstance(value, date):
+		return formatdate(value, "d MMM")
+	if isinstance(value, tuple):  # (currency, amount)
+		return fmt_money(value[1], currency=value[0])
+	return value
+
+
+def summary_text(summary: dict, extra: dict | None = None) -> str:
+	"""E.g. "2 open orders · next ship 12 Dec · 1 unpaid (USD 240, due 15 Dec) · shipped 1 via UPS
+	1Z…", translated."""
 	templates = summary_templates()
-	parts = []
-	for template, args in ship_dates.summary_parts(summary):
-		args = [formatdate(a, "d MMM") if isinstance(a, date) else a for a in args]
-		parts.append(templates[template].format(*args))
-	return " · ".join(parts)
+	parts = ship_dates.summary_parts(summary) + fulfilment_rules.summary_parts(extra or {})
+	return " · ".join(templates[template].format(*[_display(a) for a in args]) for template, args in parts)
 
 
-def summary_values(rows: list[dict]) -> dict:
+def summary_values(rows: list[dict], extra: dict | None = None) -> dict:
+	"""The record's summary fields; `extra`: billing and shipping (core.fulfilment.summary)."""
 	summary = ship_dates.summarize(rows, getdate())
 	return {
-		"custom_order_summary": summary_text(summary),
+		"custom_order_summary": summary_text(summary, extra),
 		"custom_open_orders": summary["open_orders"],
 		"custom_next_ship_date": summary["next_ship_date"],
 		"custom_late_lines": summary["late_lines"],
@@ -379,7 +393,11 @@ def sync_record(
 		"custom_order_customer": resolution.customer,
 		"custom_order_match_level": resolution.level,
 		"custom_order_sync_message": message,
-		**(summary_values(rows) if own_rows or not history else history["summary"]),
+		**(
+			summary_values(rows, (history or {}).get("extra"))
+			if own_rows or not history
+			else history["summary"]
+		),
 		"custom_order_history_hash": order_history.signature(rows)
 		if own_rows
 		else (history or {}).get("hash") or order_history.signature([]),
@@ -400,7 +418,9 @@ def stored_history(customer: str) -> dict | None:
 	"""The customer's stored history as sync_customer_history returns it (rows read on demand), read
 	with a shared lock: the newest committed one, and an order change writing it meanwhile is waited
 	for, never overwritten. None when there is none yet."""
-	columns = ", ".join(f"`{c}`" for c in ("name", "history_hash", "order_count", *HISTORY_SUMMARY_COLUMNS))
+	columns = ", ".join(
+		f"`{c}`" for c in ("name", "history_hash", "order_count", "fulfilment", *HISTORY_SUMMARY_COLUMNS)
+	)
 	found = frappe.db.sql(
 		f"SELECT {columns} FROM `tab{CUSTOMER_HISTORY}` WHERE `customer` = %s LOCK IN SHARE MODE",
 		customer,
@@ -418,8 +438,17 @@ def stored_history(customer: str) -> dict | None:
 		"hash": row.history_hash,
 		"count": row.order_count or 0,
 		"lines": frappe.db.count(CUSTOMER_LINE, {"parent": row.name, "parenttype": CUSTOMER_HISTORY}),
+		"extra": stored_extra(row.fulfilment),
 		"changed": False,
 	}
+
+
+def stored_extra(fulfilment: str | None) -> dict:
+	"""What the summary line adds, as stored (JSON: its due date back to a date)."""
+	extra = (frappe.parse_json(fulfilment or "{}") or {}).get("extra") or {}
+	if extra.get("unpaid_due"):
+		extra["unpaid_due"] = getdate(extra["unpaid_due"])
+	return extra
 
 
 def history_rows(history: dict | None) -> list[dict]:
@@ -501,15 +530,20 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 		}
 	name = _history_row(customer)
 	rows = fetch_rows(customer, max_orders())
-	digest = order_history.signature(rows)
+	fulfilment = fulfilment_values(customer, rows)
+	digest = order_history.signature(rows, fulfilment)
 	stored = frappe.db.get_value(CUSTOMER_HISTORY, name, ["history_hash", "synced_on"], as_dict=True)
-	summary = summary_values(rows)
+	summary = summary_values(rows, fulfilment["extra"])
 	count = len({row["sales_order"] for row in rows})
 	now = now_datetime()
 	changed = force or stored.history_hash != digest
 	values = {
 		"synced_on": now,
-		"calendar_due": order_history.calendar_due(rows),
+		"calendar_due": min(
+			filter(None, (order_history.calendar_due(rows), fulfilment["extra"].get("calendar_change"))),
+			default=None,
+		),
+		"fulfilment": frappe.as_json(fulfilment, indent=None),
 		**{
 			column: summary[field]
 			for field, column in zip(SUMMARY_FIELDS, HISTORY_SUMMARY_COLUMNS, strict=True)
@@ -527,6 +561,7 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 		"hash": digest,
 		"count": count,
 		"lines": len(rows),
+		"extra": fulfilment["extra"],
 		"changed": changed,
 	}
 	if changed:
@@ -534,6 +569,18 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 			sync_record("CRM Deal", deal, histories={customer: history})
 		frappe.publish_realtime(HISTORY_CHANGED, {"history": name, "synced_on": str(now)}, after_commit=True)
 	return history
+
+
+def fulfilment_values(customer: str, rows: list[dict]) -> dict:
+	"""Billing, shipping and returns of the orders in the history, the customer's header and what the
+	summary line adds (orders/fulfilment.py: a fixed number of queries). `extra.calendar_change`:
+	the day after the earliest due date of an unpaid invoice, when it turns overdue."""
+	orders = fulfilment_of([row["sales_order"] for row in rows])
+	extra = fulfilment_rules.summary(orders.values())
+	due = extra.get("unpaid_due")
+	today = getdate()
+	extra["calendar_change"] = add_days(due, 1) if due and getdate(due) >= today else None
+	return {"orders": orders, "header": customer_header(customer), "extra": extra}
 
 
 def delete_customer_history(doc, method=None) -> None:

@@ -258,3 +258,19 @@ def on_work_order_change(doc, method=None):
 	if before and before.get("sales_order"):
 		orders.add(before.sales_order)
 	schedule_customers(customers_of_orders(sorted(orders)))
+
+
+def on_billing_or_delivery_change(doc, method=None):
+	"""Sales Invoice and Delivery Note on_change after submit (credit notes and returns included):
+	their customer's history shows billing, shipping and returns per order."""
+	if doc.docstatus and doc.get("customer"):
+		schedule_customers([doc.customer])
+
+
+def on_shipment_change(doc, method=None):
+	"""Shipment on_change after submit: carrier, AWB number and tracking of its Delivery Notes."""
+	notes = [row.delivery_note for row in doc.get("shipment_delivery_note") or [] if row.delivery_note]
+	if doc.docstatus and notes:
+		schedule_customers(
+			frappe.get_all("Delivery Note", filters={"name": ("in", notes)}, pluck="customer", distinct=True)
+		)

@@ -1,0 +1,133 @@
+"""Billing, payment, shipping, tracking and returns of Sales Orders, and a customer's header, from
+ERPNext's own documents in a fixed number of queries (issue 18); core/fulfilment.py decides."""
+
+import frappe
+from frappe.query_builder.functions import Count, Max
+
+from crm_order_extension.core import fulfilment as rules
+
+INVOICE_FIELDS = [
+	"name",
+	"status",
+	"posting_date",
+	"due_date",
+	"grand_total",
+	"outstanding_amount",
+	"currency",
+	"is_return",
+]
+DELIVERY_FIELDS = ["name", "posting_date", "status", "is_return", "transporter", "transporter_name", "lr_no"]
+SHIPMENT_FIELDS = [
+	"name",
+	"carrier",
+	"carrier_service",
+	"awb_number",
+	"shipment_id",
+	"tracking_url",
+	"tracking_status",
+]
+
+
+def _headers(doctype: str, names, fields: list[str], **filters) -> list[dict]:
+	names = sorted(set(names))
+	if not names:
+		return []
+	return frappe.get_all(doctype, filters={"name": ("in", names), **filters}, fields=fields)
+
+
+def fulfilment_of(order_names: list[str]) -> dict[str, dict]:
+	"""Per Sales Order: billed %, its invoices (status, outstanding, due date), deliveries (items,
+	carrier, tracking number and link), returns (Credit Notes and return Delivery Notes), shipped
+	state per line and in all. Eight queries, whatever the number of orders and documents."""
+	order_names = sorted(set(filter(None, order_names)))
+	if not order_names:
+		return {}
+	orders = frappe.get_all(
+		"Sales Order",
+		filters={"name": ("in", order_names)},
+		fields=["name", "currency", "grand_total", "per_billed", "per_delivered"],
+	)
+	order_lines = frappe.get_all(
+		"Sales Order Item",
+		filters={"parenttype": "Sales Order", "parent": ("in", order_names)},
+		fields=["name", "parent", "item_code", "qty", "delivered_qty"],
+		order_by="idx asc",
+	)
+	invoice_lines = frappe.get_all(
+		"Sales Invoice Item",
+		filters={"parenttype": "Sales Invoice", "sales_order": ("in", order_names), "docstatus": 1},
+		fields=["parent", "sales_order", "so_detail", "item_code", "qty", "amount"],
+	)
+	invoices = _headers("Sales Invoice", (line.parent for line in invoice_lines), INVOICE_FIELDS)
+	delivery_lines = frappe.get_all(
+		"Delivery Note Item",
+		filters={"parenttype": "Delivery Note", "against_sales_order": ("in", order_names), "docstatus": 1},
+		fields=["parent", "against_sales_order", "so_detail", "item_code", "qty", "amount"],
+	)
+	deliveries = _headers("Delivery Note", (line.parent for line in delivery_lines), DELIVERY_FIELDS)
+	links = (
+		frappe.get_all(
+			"Shipment Delivery Note",
+			filters={"parenttype": "Shipment", "delivery_note": ("in", [d.name for d in deliveries])},
+			fields=["parent", "delivery_note"],
+		)
+		if deliveries
+		else []
+	)
+	shipments = {
+		s.name: s
+		for s in _headers("Shipment", (link.parent for link in links), SHIPMENT_FIELDS, docstatus=("<", 2))
+	}
+	shipment_of = {link.delivery_note: shipments[link.parent] for link in links if link.parent in shipments}
+
+	result = {}
+	for order in orders:
+		result[order.name] = rules.order_fulfilment(
+			order,
+			[line for line in order_lines if line.parent == order.name],
+			invoices,
+			[line for line in invoice_lines if line.sales_order == order.name],
+			deliveries,
+			[line for line in delivery_lines if line.against_sales_order == order.name],
+			shipment_of,
+		)
+	return result
+
+
+def customer_header(customer: str) -> dict:
+	"""Orders count, last order date, lifetime billed and outstanding balance of a customer (two
+	aggregate queries on ERPNext's customer indexes); open tickets and deals are counted when a page
+	reads the history (they change without any order changing)."""
+	so = frappe.qb.DocType("Sales Order")
+	count, last = (
+		frappe.qb.from_(so)
+		.select(Count(so.name), Max(so.transaction_date))
+		.where((so.customer == customer) & (so.docstatus == 1))
+		.run()[0]
+	)
+	invoices = frappe.get_all(
+		"Sales Invoice",
+		filters={"customer": customer, "docstatus": 1},
+		fields=[
+			"currency",
+			"is_return",
+			"sum(grand_total) as grand_total",
+			"sum(outstanding_amount) as outstanding_amount",
+		],
+		group_by="currency, is_return",
+	)
+	return rules.header(count, last, invoices)
+
+
+def open_records(customer: str) -> dict:
+	"""Open tickets and deals of the customer, by the indexed customer column."""
+	closed_tickets = ("Resolved", "Closed")
+	closed_deals = ("Won", "Lost")
+	return {
+		"open_tickets": frappe.db.count(
+			"HD Ticket", {"custom_order_customer": customer, "status": ("not in", closed_tickets)}
+		),
+		"open_deals": frappe.db.count(
+			"CRM Deal", {"custom_order_customer": customer, "status": ("not in", closed_deals)}
+		),
+	}
