@@ -176,6 +176,7 @@ def get_order_history(
 		"history": history_key,
 		"fulfilment": fulfilment,
 		"header": header,
+		"header_text": header_line(header),
 		"synced_on": stored.custom_orders_synced_on,
 		"customer": stored.custom_order_customer,
 		"level": stored.custom_order_match_level,
@@ -239,7 +240,7 @@ def get_order_history_html(
 			"headers": headers,
 			"summary": summary,
 			"order_summary": history["summary"]["order_summary"],
-			"header": header_line(history["header"]),
+			"header": history["header_text"],
 			"orders": fulfilment_blocks(history["fulfilment"]),
 			"labels": {
 				"fulfilment": _("Billing, shipping and returns"),

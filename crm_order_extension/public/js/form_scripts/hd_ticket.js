@@ -179,6 +179,7 @@ function setupForm({ doc }) {
 				element("div", "color:#6b7280", t("Latest order") + ": " + t(summary.latest_order_status))
 			);
 		}
+		if (history.header_text) box.append(element("div", "color:#6b7280", history.header_text));
 		const current = sidebarSlot() || slot;
 		current.parent.insertBefore(box, current.before);
 	}
