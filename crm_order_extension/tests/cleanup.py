@@ -98,6 +98,12 @@ def customer_records(customers) -> list[tuple[str, str]]:
 			for n in frappe.get_all(doctype, filters={"customer": ("in", customers)}, pluck="name")
 		]
 	records += [
+		("Delivery Note", n)
+		for n in frappe.get_all(
+			"Delivery Note", filters={"customer": ("in", customers)}, pluck="name", order_by="creation"
+		)
+	]
+	records += [
 		("Sales Invoice", n)
 		for n in frappe.get_all(
 			"Sales Invoice", filters={"customer": ("in", customers)}, pluck="name", order_by="creation"

@@ -22,3 +22,15 @@ def enqueue_import(customer: str, lines: list, external_id: str) -> None:
 		external_id=external_id,
 	)
 	frappe.db.commit()
+
+
+def settle_invoice(invoice: str) -> None:
+	"""Job body: a submitted Payment Entry settling the invoice (a payment gateway's webhook)."""
+	fx.pay_invoice(frappe.get_doc("Sales Invoice", invoice))
+
+
+def enqueue_payment(invoice: str) -> None:
+	"""Queue the payment on the real worker, as a gateway's webhook handler does."""
+	frappe.db.rollback()
+	frappe.enqueue("crm_order_extension.tests.e2e.shop_import.settle_invoice", queue="short", invoice=invoice)
+	frappe.db.commit()
