@@ -208,3 +208,25 @@ def _notification_panel() -> dict:
 
 
 _PANEL = None
+
+
+# --- CRM deals: quotations and products (orders/deal_quotes.py) --------------------------------
+
+
+def quotation_deal_field() -> str | None:
+	"""CRM's ERPNext integration (both releases) adds Quotation.crm_deal, which its *Create
+	Quotation* fills; CRM v1.52 also makes the quotation *to* the deal (quotation_to "CRM Deal",
+	party_name the deal), v1.81 to the deal's customer. None where the field is missing."""
+	return "crm_deal" if frappe.get_meta("Quotation").has_field("crm_deal") else None
+
+
+def deal_has_products() -> bool:
+	"""CRM Deal.products (CRM Products rows): present on CRM v1.52.1 and v1.81.1, asked once per
+	process in case a release lacks it."""
+	global _deal_has_products
+	if _deal_has_products is None:
+		_deal_has_products = frappe.get_meta("CRM Deal").has_field("products")
+	return _deal_has_products
+
+
+_deal_has_products = None

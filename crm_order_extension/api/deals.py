@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_link_to_form
 
+from crm_order_extension import compat
 from crm_order_extension.api.utils import JSONValue, check_permitted, client_error, required
 from crm_order_extension.core.errors import RuleError
 from crm_order_extension.orders import deal_won
@@ -28,3 +29,30 @@ def recreate_sales_order(deal: JSONValue = None) -> dict:
 		"message": _("Draft Sales Order {0} created for deal {1}").format(name, deal),
 		"link": get_link_to_form("Sales Order", name),
 	}
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def get_deal_quotations(deal: JSONValue = None) -> dict:
+	"""The quotations of a CRM Deal (`deal`: its name): made by CRM's *Create Quotation* for it or
+	in ERPNext for its customer; state (Open, Ordered, Lost, Expired, Draft), valid till, grand
+	total and link. `permitted` is false for a user who may not read quotations."""
+	from crm_order_extension.orders import deal_quotes
+
+	deal = required(deal, _("Deal"))
+	check_permitted("CRM Deal", deal)
+	return deal_quotes.quotations(deal)
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def get_deal_stock(deal: JSONValue = None) -> dict:
+	"""Stock of each product line of a CRM Deal (`deal`: its name) at the deal order company:
+	available and projected quantity over its warehouses and the earliest ship date."""
+	from crm_order_extension.orders import deal_quotes
+
+	deal = required(deal, _("Deal"))
+	check_permitted("CRM Deal", deal)
+	lines = deal_won.product_rows(frappe.get_doc("CRM Deal", deal)) if compat.deal_has_products() else []
+	try:
+		return deal_quotes.stock(lines, deal_won.order_company())
+	except RuleError as err:
+		client_error(rule_message(err), frappe.ValidationError)
