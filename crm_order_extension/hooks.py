@@ -82,7 +82,12 @@ doc_events = {
 			# its customer's history shows billing, payment and credit notes per order
 			"crm_order_extension.orders.sync.on_billing_or_delivery_change",
 		],
-		"on_cancel": "crm_order_extension.pipelines.payment.on_sales_invoice_cancel",
+		"on_cancel": [
+			"crm_order_extension.pipelines.payment.on_sales_invoice_cancel",
+			# deal status rules: the deal's orders paid (orders/deal_status.py)
+			"crm_order_extension.orders.deal_status.on_invoice_change",
+		],
+		"on_submit": "crm_order_extension.orders.deal_status.on_invoice_change",
 	},
 	"Work Order": {
 		"on_change": "crm_order_extension.orders.sync.on_work_order_change",
@@ -162,6 +167,12 @@ doc_events = {
 			# a new ticket warning threshold moves the pending warnings
 			"crm_order_extension.ticket_sla.targets.on_settings_update",
 		],
+	},
+	# deal status rules (issue 18): a submitted quotation, the deal's orders paid
+	"Quotation": {"on_submit": "crm_order_extension.orders.deal_status.on_quotation_submit"},
+	"Payment Entry": {
+		"on_submit": "crm_order_extension.orders.deal_status.on_payment_change",
+		"on_cancel": "crm_order_extension.orders.deal_status.on_payment_change",
 	},
 	"File": {
 		# a document holding a Sensitive ID stays private and is copied only by viewers
