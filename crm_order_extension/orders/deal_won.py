@@ -273,9 +273,18 @@ def create_sales_order(deal_name: str) -> str:
 	if deal.get("currency") and deal.currency != company_currency:
 		order.currency = deal.currency
 	order.insert()  # as the user: their Sales Order permissions apply
+	_note_short_stock(order)
 	frappe.db.set_value(DEAL, deal.name, DEAL_LINK, order.name, update_modified=False)
 	_sync_history(deal.name)
 	return order.name
+
+
+def _note_short_stock(order) -> None:
+	"""The order's lines short of stock, noted on it (orders/deal_quotes.py); never fails the order."""
+	from crm_order_extension.orders.deal_quotes import note_short_stock
+
+	with guarded(SAVEPOINT + "_stock", title=_("Stock note failed for {0}").format(order.name)):
+		note_short_stock(order)
 
 
 def _sync_history(deal_name: str) -> None:
