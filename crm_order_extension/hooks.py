@@ -52,7 +52,7 @@ fixtures = [
 app_include_js = "/assets/crm_order_extension/js/sla_notices.js"
 doctype_js = {
 	"CRM Lead": "public/js/order_history_form.js",
-	"CRM Deal": "public/js/order_history_form.js",
+	"CRM Deal": ["public/js/order_history_form.js", "public/js/deal_quotes_form.js"],
 	"HD Ticket": "public/js/order_history_form.js",
 	"Formation Order": "public/js/pipeline_order.js",
 	"Compliance Service": "public/js/pipeline_order.js",
