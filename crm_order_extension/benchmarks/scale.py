@@ -768,15 +768,17 @@ def records_of(customer: str) -> dict[str, int]:
 
 
 def synced_since(customer: str | None, since) -> int:
-	"""Records (of `customer`, or all of the benchmark's) synced at or after `since`."""
+	"""Records (of `customer`, or all of the benchmark's) synced from `since` until now (a refresh
+	timed as it runs tomorrow leaves later stamps behind: they are not this run's)."""
 	total = 0
 	for doctype in RECORD_DOCTYPES:
 		condition, values = own_condition(doctype)
 		if customer:
 			condition += " AND custom_order_customer = %(customer)s"
 		total += frappe.db.sql(
-			f"SELECT COUNT(*) FROM `tab{doctype}` WHERE {condition} AND custom_orders_synced_on >= %(since)s",
-			{**values, "customer": customer, "since": since},
+			f"""SELECT COUNT(*) FROM `tab{doctype}` WHERE {condition}
+			AND custom_orders_synced_on BETWEEN %(since)s AND %(until)s""",
+			{**values, "customer": customer, "since": since, "until": now_datetime()},
 		)[0][0]
 	return total
 
