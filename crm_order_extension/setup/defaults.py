@@ -227,6 +227,13 @@ def ein_letter_template():
 	run_once("ein_letter_template", lambda: _document_templates((EIN_LETTER,)))
 
 
+def order_status_email_template():
+	"""The Email Template of the agent's "Send order status" reply (issue 18), once."""
+	from crm_order_extension.orders.ticket_actions import ensure_email_template
+
+	run_once("order_status_email_template", ensure_email_template)
+
+
 def crm_side_panel():
 	from crm_order_extension.orders.crm_layout import add_to_side_panels
 
@@ -245,4 +252,5 @@ STEPS = [
 	delivery_email_template,
 	ein_letter_template,
 	crm_side_panel,
+	order_status_email_template,
 ]
