@@ -33,6 +33,7 @@ RECORDS = {
 	"hd_form_script.json": {
 		"HD Ticket Order History": ("hd_shared.js", "hd_ticket.js"),
 		"HD Ticket SLA Notices": ("hd_shared.js", "hd_ticket_sla.js"),
+		"HD Ticket Order Actions": ("hd_shared.js", "hd_ticket_actions.js"),
 	},
 }
 

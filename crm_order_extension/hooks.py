@@ -39,7 +39,13 @@ fixtures = [
 	},
 	{
 		"dt": "HD Form Script",
-		"filters": [["name", "in", ["HD Ticket Order History", "HD Ticket SLA Notices"]]],
+		"filters": [
+			[
+				"name",
+				"in",
+				["HD Ticket Order History", "HD Ticket SLA Notices", "HD Ticket Order Actions"],
+			]
+		],
 	},
 	# indexes on other apps' fields that the app's event paths look up (search_index, so Frappe's
 	# schema sync keeps them)
