@@ -125,16 +125,22 @@ def test_scripts_load_and_run_as_crm_and_helpdesk_run_them():
 	lead, deal = out["CRMLead"], out["CRMDeal"]
 	assert (lead["name"], deal["name"]) == ("CRMLead", "CRMDeal")
 	assert lead["actions"] == history
-	assert deal["actions"] == [*history, "Create Sales Order"]
+	assert deal["actions"] == [*history, "Create Sales Order", "Quotations & Stock"]
 	for page, doctype in ((lead, "CRM Lead"), (deal, "CRM Deal")):
 		# Order History shows the stored history; Fetch Order History re-syncs, refreshes, shows it
 		assert page["calls"][0] == ["get_order_history_html", {"doctype": doctype, "name": "REC-1"}]
 		assert ["get_order_history", {"doctype": doctype, "name": "REC-1", "page_length": 1}] in page["calls"]
-		assert page["dialogs"] == ["Order History", "Order History"]
+		assert page["dialogs"][:2] == ["Order History", "Order History"]
 		assert page["summary"] == "1 open order"
 	assert ["fetch_orders", {"lead_name": "REC-1"}] in lead["calls"]
 	assert ["fetch_deal_orders", {"deal_name": "REC-1"}] in deal["calls"]
-	assert deal["calls"][-1] == ["recreate_sales_order", {"deal": "REC-1"}]
+	assert deal["calls"][-3:] == [
+		["recreate_sales_order", {"deal": "REC-1"}],
+		["get_deal_quotations", {"deal": "REC-1"}],
+		["get_deal_stock", {"deal": "REC-1"}],
+	]
+	assert lead["dialogs"] == ["Order History", "Order History"]
+	assert deal["dialogs"] == ["Order History", "Order History", "Quotations & Stock"]
 	# one history listener and the three SLA notice listeners per page
 	assert sorted(set(out["listeners"])) == [
 		"crm_order_extension:history_changed",

@@ -96,8 +96,8 @@ class CRMDeal extends CRMOrderHistoryPage {
 
 	quotesHtml(t, result) {
 		const title = '<h3 style="font-weight:600;margin:4px 0">' + t("Quotations") + "</h3>";
-		if (!result.permitted) return title + "<p>" + t("You may not read quotations.") + "</p>";
-		const rows = result.quotations.map((q) => [
+		if (result.permitted === false) return title + "<p>" + t("You may not read quotations.") + "</p>";
+		const rows = (result.quotations || []).map((q) => [
 			this.link(q.url, q.name),
 			q.state_label,
 			q.valid_till || "",
@@ -118,9 +118,9 @@ class CRMDeal extends CRMOrderHistoryPage {
 			'<h3 style="font-weight:600;margin:4px 0">' +
 			t("Stock") +
 			" · " +
-			this.esc(result.company) +
+			this.esc(result.company || "") +
 			"</h3>";
-		const rows = result.lines.map((line) => [
+		const rows = (result.lines || []).map((line) => [
 			line.product_name,
 			line.qty,
 			line.available,
