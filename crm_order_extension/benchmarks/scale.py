@@ -1131,23 +1131,34 @@ def order_sync_health():
 
 
 def daily_refresh(budget: float) -> Figure:
-	"""The daily job as the scheduler runs it (it commits as it goes); stopped at `budget` and
-	estimated from the records it refreshed."""
+	"""The daily job as the scheduler runs it, its commits held and rolled back at the end (so a
+	second run, or tomorrow's, finds the same work; nothing outside the dataset keeps a change);
+	stopped at `budget` and estimated from the records it refreshed."""
 	from crm_order_extension.orders.bulk import refresh_open_histories
 
 	frappe.db.rollback()
 	open_records = sum(frappe.db.count(d, {"custom_open_orders": (">", 0)}) for d in RECORD_DOCTYPES)
 	started = now_datetime().replace(microsecond=0)
-	with instrumented(budget) as figure:
+	with commits_held(), instrumented(budget) as figure:
 		refresh_open_histories()
-	frappe.db.rollback()
 	if figure.stopped:
 		done = synced_since(None, started)
 		figure.note = f"{done:,} of {open_records:,} records with open orders refreshed"
 		if done:
 			figure.note += f", ~{fmt(figure.wall * open_records / done)} for all"
-	frappe.db.commit()
+	frappe.db.rollback()
 	return figure
+
+
+@contextmanager
+def commits_held():
+	"""frappe.db.commit does nothing meanwhile: what the path writes stays in this transaction."""
+	original = frappe.db.commit
+	frappe.db.commit = lambda *args, **kwargs: None
+	try:
+		yield
+	finally:
+		frappe.db.commit = original
 
 
 @contextmanager
