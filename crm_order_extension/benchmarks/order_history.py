@@ -1,7 +1,9 @@
 """Order history sync benchmark: `bench --site SITE crm-orders benchmark [--orders 500 --items 4]`.
 
-Creates its own customer with N submitted Sales Orders x M lines and a Work Order per line (plain
-rows, removed again in `finally`; nothing else on the site is touched), then times in one run (a) the naive algorithm — one query for the orders, one per order for its lines,
+Creates its own customer with N submitted Sales Orders x M lines and a Work Order per line, an
+invoice per order (half of them paid), a Delivery Note for every other order and a Credit Note
+for every tenth (plain rows, removed again in `finally`; nothing else on the site is touched),
+then times in one run (a) the naive algorithm — one query for the orders, one per order for its lines,
 one per line for its Work Order, one insert per row — and (b) the app's sync, and prints times,
 the ratio and the SQL queries each issued.
 """
@@ -21,6 +23,7 @@ from crm_order_extension.orders.history import (
 	insert_rows,
 	replace_rows,
 	summary_values,
+	sync_customer_history,
 	sync_record,
 )
 from crm_order_extension.testing import records as fx
@@ -177,9 +180,125 @@ def make_data(orders: int, items: int) -> tuple[str, str]:
 		],
 		work_orders,
 	)
+	make_billing_and_shipping(customer, order_rows, item_rows)
 	lead = fx.make_lead("Bench", email=email).name
 	frappe.db.commit()
 	return customer, lead
+
+
+INVOICE_PREFIX, DELIVERY_PREFIX = "COE-BENCH-SI-", "COE-BENCH-DN-"
+
+
+def make_billing_and_shipping(customer: str, order_rows: list[tuple], item_rows: list[tuple]) -> None:
+	"""What quote to cash reads beside each order (issue 18), as plain rows: an invoice per order
+	(every other one paid), a Delivery Note with carrier and tracking for every other order, and a
+	Credit Note of one line for every tenth."""
+	now = frappe.utils.now()
+	lines_of = {}
+	for row in item_rows:
+		lines_of.setdefault(row[6], []).append(row)
+	invoices, invoice_items, notes, note_items = [], [], [], []
+	base = (now, now, "Administrator", "Administrator", 1)
+	for n, order in enumerate(order_rows):
+		so, date, lines = order[0], order[9], lines_of[order[0]]
+		total = sum(line[14] for line in lines)
+		invoice = f"{INVOICE_PREFIX}{so}"
+		paid = n % 2 == 0
+		invoices.append(
+			(
+				invoice,
+				*base,
+				customer,
+				fx.COMPANY,
+				date,
+				add_days(date, 30),
+				"Paid" if paid else "Unpaid",
+				total,
+				0 if paid else total,
+				fx.CURRENCY,
+				0,
+			)
+		)
+		invoice_items += [
+			(
+				f"{invoice}-{line[9]}",
+				*base,
+				invoice,
+				"Sales Invoice",
+				"items",
+				line[9],
+				line[10],
+				line[12],
+				line[14],
+				so,
+				line[0],
+			)
+			for line in lines
+		]
+		if n % 10 == 0:
+			credit = f"{INVOICE_PREFIX}CN-{so}"
+			invoices.append(
+				(credit, *base, customer, fx.COMPANY, date, date, "Return", -lines[0][14], 0, fx.CURRENCY, 1)
+			)
+			invoice_items.append(
+				(
+					f"{credit}-1",
+					*base,
+					credit,
+					"Sales Invoice",
+					"items",
+					1,
+					lines[0][10],
+					-lines[0][12],
+					-lines[0][14],
+					so,
+					lines[0][0],
+				)
+			)
+		if n % 2 == 0:
+			note = f"{DELIVERY_PREFIX}{so}"
+			notes.append((note, *base, customer, fx.COMPANY, date, "Completed", 0, "UPS", f"1Z{n:010d}"))
+			note_items += [
+				(
+					f"{note}-{line[9]}",
+					*base,
+					note,
+					"Delivery Note",
+					"items",
+					line[9],
+					line[10],
+					line[12],
+					line[14],
+					so,
+					line[0],
+				)
+				for line in lines
+			]
+	common = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+	child = [*common, "parent", "parenttype", "parentfield", "idx", "item_code", "qty", "amount"]
+	_rows(
+		"Sales Invoice",
+		[
+			*common,
+			"customer",
+			"company",
+			"posting_date",
+			"due_date",
+			"status",
+			"grand_total",
+			"outstanding_amount",
+			"currency",
+			"is_return",
+		],
+		invoices,
+	)
+	_rows("Sales Invoice Item", [*child, "sales_order", "so_detail"], invoice_items)
+	_rows(
+		"Delivery Note",
+		[*common, "customer", "company", "posting_date", "status", "is_return", "transporter_name", "lr_no"],
+		notes,
+	)
+	_rows("Delivery Note Item", [*child, "against_sales_order", "so_detail"], note_items)
 
 
 def remove_data(customer: str | None, lead: str | None) -> None:
@@ -192,6 +311,19 @@ def remove_data(customer: str | None, lead: str | None) -> None:
 		chunk = orders[start : start + 1000]
 		frappe.db.delete("Work Order", {"sales_order": ("in", chunk), "name": ("like", "MFG-WO-BENCH-%")})
 		frappe.db.delete("Sales Order Item", {"parent": ("in", chunk), "parenttype": "Sales Order"})
+		invoices = frappe.get_all(
+			"Sales Invoice",
+			filters={"name": ("like", f"{INVOICE_PREFIX}%"), "customer": customer},
+			pluck="name",
+		)
+		notes = [f"{DELIVERY_PREFIX}{so}" for so in chunk]
+		if invoices:
+			frappe.db.delete(
+				"Sales Invoice Item", {"parent": ("in", invoices), "parenttype": "Sales Invoice"}
+			)
+			frappe.db.delete("Sales Invoice", {"name": ("in", invoices)})
+		frappe.db.delete("Delivery Note Item", {"parent": ("in", notes), "parenttype": "Delivery Note"})
+		frappe.db.delete("Delivery Note", {"name": ("in", notes)})
 		frappe.db.delete("Sales Order", {"name": ("in", chunk)})
 	if lead and frappe.db.exists("CRM Lead", lead):
 		frappe.delete_doc("CRM Lead", lead, force=True, ignore_permissions=True, delete_permanently=True)
@@ -314,6 +446,13 @@ def run(orders: int = 500, items: int = 4):
 		frappe.db.rollback()
 		full_time, full_queries, result = measure(lambda: sync_record("CRM Lead", lead, force=True))
 		frappe.db.rollback()
+		# One order change now: the customer's history with billing, shipping and returns, written
+		# once for all its records (best of 3).
+		customer_runs = []
+		for _run in range(3):
+			customer_runs.append(measure(lambda: sync_customer_history(customer, force=True)))
+			frappe.db.rollback()
+		customer_time, customer_queries, _history = min(customer_runs, key=lambda run: run[0])
 		small_time, small_queries, _small = measure(lambda: history_only(10))
 		frappe.db.rollback()
 		# What ship dates and the summary add (issue 11: at most 20 %), best of 5 each.
@@ -333,6 +472,10 @@ def run(orders: int = 500, items: int = 4):
 	print(
 		f"    ours, full sync_record  : {full_time * 1000:9.1f} ms  {full_queries:6d} SQL queries (incl. customer resolution)"
 	)
+	print(
+		f"(c) order change, customer  : {customer_time * 1000:9.1f} ms  {customer_queries:6d} SQL queries "
+		"(history + invoices, deliveries, returns, header; written once)"
+	)
 	print(f"speed-up (a)/(b)            : {naive_time / ours_time:9.1f}x")
 	print(
 		f"ship dates + summary        : {plain * 1000:9.1f} ms without, {shipped * 1000:.1f} ms with "
@@ -347,5 +490,7 @@ def run(orders: int = 500, items: int = 4):
 		"ours_queries_10_orders": small_queries,
 		"full_sync_ms": full_time * 1000,
 		"full_sync_queries": full_queries,
+		"customer_history_ms": customer_time * 1000,
+		"customer_history_queries": customer_queries,
 		"ship_dates_overhead_pct": (shipped / plain - 1) * 100,
 	}

@@ -55,9 +55,9 @@ def tracking(delivery: Mapping, shipment: Mapping | None) -> dict:
 def order_fulfilment(
 	order: Mapping,
 	order_lines: Iterable[Mapping],
-	invoices: Iterable[Mapping],
+	invoices: Iterable[Mapping] | Mapping[str, Mapping],
 	invoice_lines: Iterable[Mapping],
-	deliveries: Iterable[Mapping],
+	deliveries: Iterable[Mapping] | Mapping[str, Mapping],
 	delivery_lines: Iterable[Mapping],
 	shipments: Mapping[str, Mapping],
 ) -> dict:
@@ -67,8 +67,8 @@ def order_fulfilment(
 	point at this order (`parent`, `so_detail`, `item_code`, `qty`, `amount`); `invoices` /
 	`deliveries`: their headers by `name`; `shipments`: Shipment per Delivery Note name. Credit
 	Notes and return Delivery Notes are the `is_return` ones among them."""
-	invoices = {i["name"]: i for i in invoices}
-	deliveries = {d["name"]: d for d in deliveries}
+	invoices = invoices if isinstance(invoices, Mapping) else {i["name"]: i for i in invoices}
+	deliveries = deliveries if isinstance(deliveries, Mapping) else {d["name"]: d for d in deliveries}
 	billed, returned = [], []
 	invoice_amounts = defaultdict(float)
 	for line in invoice_lines:

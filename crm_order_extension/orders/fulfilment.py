@@ -1,6 +1,8 @@
 """Billing, payment, shipping, tracking and returns of Sales Orders, and a customer's header, from
 ERPNext's own documents in a fixed number of queries (issue 18); core/fulfilment.py decides."""
 
+from collections import defaultdict
+
 import frappe
 from frappe.query_builder.functions import Count, Max
 
@@ -58,17 +60,22 @@ def fulfilment_of(order_names: list[str]) -> dict[str, dict]:
 		filters={"parenttype": "Sales Invoice", "sales_order": ("in", order_names), "docstatus": 1},
 		fields=["parent", "sales_order", "so_detail", "item_code", "qty", "amount"],
 	)
-	invoices = _headers("Sales Invoice", (line.parent for line in invoice_lines), INVOICE_FIELDS)
+	invoices = {
+		i.name: i for i in _headers("Sales Invoice", (line.parent for line in invoice_lines), INVOICE_FIELDS)
+	}
 	delivery_lines = frappe.get_all(
 		"Delivery Note Item",
 		filters={"parenttype": "Delivery Note", "against_sales_order": ("in", order_names), "docstatus": 1},
 		fields=["parent", "against_sales_order", "so_detail", "item_code", "qty", "amount"],
 	)
-	deliveries = _headers("Delivery Note", (line.parent for line in delivery_lines), DELIVERY_FIELDS)
+	deliveries = {
+		d.name: d
+		for d in _headers("Delivery Note", (line.parent for line in delivery_lines), DELIVERY_FIELDS)
+	}
 	links = (
 		frappe.get_all(
 			"Shipment Delivery Note",
-			filters={"parenttype": "Shipment", "delivery_note": ("in", [d.name for d in deliveries])},
+			filters={"parenttype": "Shipment", "delivery_note": ("in", list(deliveries))},
 			fields=["parent", "delivery_note"],
 		)
 		if deliveries
@@ -80,16 +87,18 @@ def fulfilment_of(order_names: list[str]) -> dict[str, dict]:
 	}
 	shipment_of = {link.delivery_note: shipments[link.parent] for link in links if link.parent in shipments}
 
+	by_order = defaultdict(lambda: ([], [], []))  # one pass over each list, not one per order
+	for line in order_lines:
+		by_order[line.parent][0].append(line)
+	for line in invoice_lines:
+		by_order[line.sales_order][1].append(line)
+	for line in delivery_lines:
+		by_order[line.against_sales_order][2].append(line)
 	result = {}
 	for order in orders:
+		own_lines, own_invoice_lines, own_delivery_lines = by_order[order.name]
 		result[order.name] = rules.order_fulfilment(
-			order,
-			[line for line in order_lines if line.parent == order.name],
-			invoices,
-			[line for line in invoice_lines if line.sales_order == order.name],
-			deliveries,
-			[line for line in delivery_lines if line.against_sales_order == order.name],
-			shipment_of,
+			order, own_lines, invoices, own_invoice_lines, deliveries, own_delivery_lines, shipment_of
 		)
 	return result
 

@@ -52,14 +52,14 @@ class TestBenchmarksKeepToTheirOwnRows(FrappeTestCase):
 			frappe.db.commit()
 
 	def test_order_history_benchmark_removes_its_orders(self):
-		orders = frappe.db.count("Sales Order")
-		work_orders = frappe.db.count("Work Order")
+		counted = ("Sales Order", "Work Order", "Sales Invoice", "Sales Invoice Item", "Delivery Note")
+		before = {doctype: frappe.db.count(doctype) for doctype in counted}
 		limit = frappe.db.get_single_value("CRM Order Extension Settings", "max_orders")
 		figures = order_history.run(orders=20, items=2)
 		self.assertGreater(figures["ratio"], 0)
+		self.assertGreater(figures["customer_history_queries"], 0)
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.count("Sales Order"), orders)
-		self.assertEqual(frappe.db.count("Work Order"), work_orders)
+		self.assertEqual({doctype: frappe.db.count(doctype) for doctype in counted}, before)
 		self.assertFalse(
 			frappe.db.exists("Customer", {"customer_name": ("like", f"{order_history.CUSTOMER}%")})
 		)
