@@ -90,6 +90,19 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 				for n in range(FILLER)
 			],
 		)
+		for child, link in (
+			("Sales Invoice Item", "sales_order"),
+			("Delivery Note Item", "against_sales_order"),
+			("Shipment Delivery Note", "delivery_note"),
+		):
+			insert_rows(
+				child,
+				[*base, "parent", "parenttype", link],
+				[
+					(f"{PREFIX}{child[:3]}{n}", *common, f"{PREFIX}P{n}", "X", f"{PREFIX}SO{n}")
+					for n in range(FILLER)
+				],
+			)
 		due = add_to_date(now, days=1)
 		insert_rows(
 			"CRM SLA Cycle",
@@ -180,6 +193,18 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 				.get_sql()
 			)
 			self.assert_uses_index(f"{doctype} set-based update", update)
+
+	def test_billing_shipping_and_returns_of_orders(self):
+		"""What an order change reads beside the orders (issue 18)."""
+		orders = [f"{PREFIX}SO1", f"{PREFIX}SO2"]
+		for doctype, filters in (
+			("Sales Invoice Item", {"parenttype": "Sales Invoice", "sales_order": ("in", orders)}),
+			("Delivery Note Item", {"parenttype": "Delivery Note", "against_sales_order": ("in", orders)}),
+			("Shipment Delivery Note", {"parenttype": "Shipment", "delivery_note": ("in", orders)}),
+		):
+			self.assert_uses_index(
+				f"{doctype} {filters}", get_all_sql(doctype, filters), table=f"tab{doctype}"
+			)
 
 	def test_the_sweep_claims_by_index(self):
 		cycle = frappe.qb.DocType("CRM SLA Cycle")
