@@ -37,24 +37,31 @@ def _headers(doctype: str, names, fields: list[str], **filters) -> list[dict]:
 	return frappe.get_all(doctype, filters={"name": ("in", names), **filters}, fields=fields)
 
 
-def fulfilment_of(order_names: list[str]) -> dict[str, dict]:
+def fulfilment_of(
+	order_names: list[str], orders: list[dict] | None = None, order_lines: list[dict] | None = None
+) -> dict[str, dict]:
 	"""Per Sales Order: billed %, its invoices (status, outstanding, due date), deliveries (items,
 	carrier, tracking number and link), returns (Credit Notes and return Delivery Notes), shipped
-	state per line and in all. Eight queries, whatever the number of orders and documents."""
+	state per line and in all. Eight queries, whatever the number of orders and documents; six when
+	the caller passes the orders (`currency`, `grand_total`, `per_billed`) and their lines it read."""
 	order_names = sorted(set(filter(None, order_names)))
 	if not order_names:
 		return {}
-	orders = frappe.get_all(
-		"Sales Order",
-		filters={"name": ("in", order_names)},
-		fields=["name", "currency", "grand_total", "per_billed", "per_delivered"],
-	)
-	order_lines = frappe.get_all(
-		"Sales Order Item",
-		filters={"parenttype": "Sales Order", "parent": ("in", order_names)},
-		fields=["name", "parent", "item_code", "qty", "delivered_qty"],
-		order_by="idx asc",
-	)
+	wanted = set(order_names)
+	if orders is None:
+		orders = frappe.get_all(
+			"Sales Order",
+			filters={"name": ("in", order_names)},
+			fields=["name", "currency", "grand_total", "per_billed"],
+		)
+	if order_lines is None:
+		order_lines = frappe.get_all(
+			"Sales Order Item",
+			filters={"parenttype": "Sales Order", "parent": ("in", order_names)},
+			fields=["name", "parent", "item_code", "qty", "delivered_qty"],
+			order_by="idx asc",
+		)
+	orders = [order for order in orders if order.name in wanted]
 	invoice_lines = frappe.get_all(
 		"Sales Invoice Item",
 		filters={"parenttype": "Sales Invoice", "sales_order": ("in", order_names), "docstatus": 1},

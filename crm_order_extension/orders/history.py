@@ -27,7 +27,17 @@ from crm_order_extension.orders.fulfilment import customer_header, fulfilment_of
 HISTORY_FIELD = "custom_order_history"
 DEFAULT_MAX_ORDERS = 50
 
-ORDER_FIELDS = ["name", "transaction_date", "delivery_date", "status", "creation"]
+ORDER_FIELDS = [
+	"name",
+	"transaction_date",
+	"delivery_date",
+	"status",
+	"creation",
+	# billing beside each order (orders/fulfilment.py reuses what the history read)
+	"currency",
+	"grand_total",
+	"per_billed",
+]
 ITEM_FIELDS = [
 	"name",
 	"parent",
@@ -97,7 +107,9 @@ def downstream_orders(order_names: list[str]) -> dict[str, list[str]]:
 	return dict(downstream)
 
 
-def fetch_rows(customer: str, limit: int, crm_deal: str | None = None, ship: bool = True) -> list[dict]:
+def fetch_rows(
+	customer: str, limit: int, crm_deal: str | None = None, ship: bool = True, fetched: dict | None = None
+) -> list[dict]:
 	"""History rows of a customer's newest `limit` submitted orders; query count does not grow
 	with the number of orders or lines."""
 	orders = frappe.get_all(
@@ -116,10 +128,12 @@ def fetch_rows(customer: str, limit: int, crm_deal: str | None = None, ship: boo
 			order_by="transaction_date desc, creation desc",
 			limit_page_length=limit,
 		)
-	return rows_for_orders(orders, limit, ship=ship)
+	return rows_for_orders(orders, limit, ship=ship, fetched=fetched)
 
 
-def rows_for_orders(orders: list[dict], limit: int | None = None, ship: bool = True) -> list[dict]:
+def rows_for_orders(
+	orders: list[dict], limit: int | None = None, ship: bool = True, fetched: dict | None = None
+) -> list[dict]:
 	"""History rows of these orders, with their Work Orders (along the inter-company chain), stock
 	on hand and expected ship dates, in a fixed number of queries. `ship=False` leaves the ship
 	dates out (the benchmark measures what they cost)."""
@@ -132,6 +146,8 @@ def rows_for_orders(orders: list[dict], limit: int | None = None, ship: bool = T
 		fields=ITEM_FIELDS,
 		order_by="idx asc",
 	)
+	if fetched is not None:  # what the caller reads again otherwise (fulfilment_of)
+		fetched.update(orders=orders, items=items)
 	downstream = downstream_orders(names)
 	producing = {so for sos in downstream.values() for so in sos}
 	work_orders = frappe.get_all(
@@ -529,8 +545,9 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 			"lines": 0,
 		}
 	name = _history_row(customer)
-	rows = fetch_rows(customer, max_orders())
-	fulfilment = fulfilment_values(customer, rows)
+	fetched = {}
+	rows = fetch_rows(customer, max_orders(), fetched=fetched)
+	fulfilment = fulfilment_values(customer, rows, fetched)
 	digest = order_history.signature(rows, fulfilment)
 	stored = frappe.db.get_value(CUSTOMER_HISTORY, name, ["history_hash", "synced_on"], as_dict=True)
 	summary = summary_values(rows, fulfilment["extra"])
@@ -571,11 +588,14 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 	return history
 
 
-def fulfilment_values(customer: str, rows: list[dict]) -> dict:
+def fulfilment_values(customer: str, rows: list[dict], fetched: dict | None = None) -> dict:
 	"""Billing, shipping and returns of the orders in the history, the customer's header and what the
 	summary line adds (orders/fulfilment.py: a fixed number of queries). `extra.calendar_change`:
 	the day after the earliest due date of an unpaid invoice, when it turns overdue."""
-	orders = fulfilment_of([row["sales_order"] for row in rows])
+	fetched = fetched or {}
+	orders = fulfilment_of(
+		[row["sales_order"] for row in rows], orders=fetched.get("orders"), order_lines=fetched.get("items")
+	)
 	extra = fulfilment_rules.summary(orders.values())
 	due = extra.get("unpaid_due")
 	today = getdate()
