@@ -276,15 +276,16 @@ def header_line(header: dict | None) -> str:
 	if not header:
 		return ""
 	currency = header.get("currency")
+	orders, tickets, deals = (header.get(key) or 0 for key in ("orders", "open_tickets", "open_deals"))
 	parts = [
-		_("{0} orders").format(header.get("orders") or 0),
+		_("1 order") if orders == 1 else _("{0} orders").format(orders),
 		_("billed {0}").format(_money(header.get("lifetime_billed"), currency)),
 		_("outstanding {0}").format(_money(header.get("outstanding"), currency)),
 	]
 	if header.get("last_order_date"):
 		parts.append(_("last order {0}").format(_date(header["last_order_date"])))
-	parts.append(_("{0} open tickets").format(header.get("open_tickets") or 0))
-	parts.append(_("{0} open deals").format(header.get("open_deals") or 0))
+	parts.append(_("1 open ticket") if tickets == 1 else _("{0} open tickets").format(tickets))
+	parts.append(_("1 open deal") if deals == 1 else _("{0} open deals").format(deals))
 	return " · ".join(parts)
 
 
@@ -313,7 +314,7 @@ def fulfilment_blocks(fulfilment: dict) -> list[dict]:
 					{
 						"name": d["name"],
 						"date": _date(d.get("posting_date")),
-						"items": ", ".join(
+						"shipped_items": ", ".join(
 							f"{frappe.format(item.get('qty'), {'fieldtype': 'Float'})} x {item.get('item_code')}"
 							for item in d.get("items") or []
 						),
