@@ -111,6 +111,8 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		html = api.get_order_history_html("HD Ticket", ticket)["html"]
 		self.assertIn('href="https://www.ups.com/track?tracknum=1Z999AA10123456784"', html)
 		self.assertIn(invoice.name, html)
+		self.assertIn(f"2 x {ITEM}", html)  # the second delivery's items
+		self.assertNotIn("built-in method", html)
 
 		# Paid in full, the last line delivered, then a credit note and a return.
 		fx.pay_invoice(frappe.get_doc("Sales Invoice", invoice.name))
