@@ -140,7 +140,10 @@ doc_events = {
 			# Deal won -> draft Sales Order (after CRM's own on_update, which may create the customer)
 			"crm_order_extension.orders.deal_won.on_deal_update",
 		],
-		"on_trash": "crm_order_extension.orders.history.delete_rows",
+		"on_trash": [
+			"crm_order_extension.orders.history.delete_rows",
+			"crm_order_extension.orders.deal_status.delete_moves",
+		],
 	},
 	"HD Ticket": {
 		# after Helpdesk's apply_sla: the at-risk points follow response_by / resolution_by

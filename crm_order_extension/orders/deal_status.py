@@ -220,3 +220,8 @@ def apply_paid_rule(deal: str) -> None:
 		return
 	with guarded(SAVEPOINT, title=f"Deal status rule failed for {deal}"):
 		move(deal, PAID_RULE, rules.paid_event(orders), target)
+
+
+def delete_moves(doc, method=None) -> None:
+	"""on_trash of a CRM Deal: the rules' record of its moves goes with it."""
+	frappe.db.delete(MOVE, {"deal": doc.name})
