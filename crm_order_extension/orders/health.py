@@ -72,7 +72,8 @@ def customer_histories(customers: list[str]) -> dict[str, dict]:
 def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> list[dict]:
 	"""Records never synced (every record is synced right after its insert: one that was not missed
 	its job), records whose customer has submitted orders but no history, and records whose history
-	is older than the customer's newest order change; newest `limit` per DocType. A fixed number of
+	is older than the customer's newest order change; of the `limit` records per DocType changed
+	last. A fixed number of
 	queries per DocType, whatever the count: nothing is resolved record by record."""
 	rows = []
 	for doctype in doctypes or list(TARGETS):
@@ -85,7 +86,9 @@ def unhealthy_records(doctypes: list[str] | None = None, limit: int = 500) -> li
 				"custom_order_customer",
 				"custom_orders_synced_on",
 			],
-			order_by="creation desc",
+			# `modified` is indexed (`creation` is not: ordering by it sorts the whole table); a sync
+			# never moves it, so these are the records people touched last, new ones included.
+			order_by="modified desc",
 			limit=limit,
 		)
 		child = frappe.qb.DocType(target.child_doctype)

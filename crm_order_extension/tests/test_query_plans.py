@@ -206,6 +206,11 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 				f"{doctype} {filters}", get_all_sql(doctype, filters), table=f"tab{doctype}"
 			)
 
+	def test_order_sync_health_reads_the_records_changed_last_by_index(self):
+		for doctype in ("CRM Lead", "CRM Deal", "HD Ticket"):
+			query = frappe.get_all(doctype, fields=["name"], order_by="modified desc", limit=500, run=0)
+			self.assert_uses_index(f"{doctype} newest by modified", query)
+
 	def test_the_sweep_claims_by_index(self):
 		cycle = frappe.qb.DocType("CRM SLA Cycle")
 		query = (
@@ -222,3 +227,24 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 		self.assert_uses_index(
 			"leads by sweep token", get_all_sql("CRM Lead", {"custom_sla_sweep_token": "abc"})
 		)
+
+	def test_the_sweep_claims_resolution_and_at_risk_by_index(self):
+		"""The steady 5-minute sweep: the records still running a resolution target, and the ones
+		still waiting for a first response, found by index (not a scan of every lead and deal)."""
+		now = now_datetime()
+		for doctype in ("CRM Lead", "CRM Deal"):
+			table = frappe.qb.DocType(doctype)
+			for label, condition in (
+				(
+					"resolution",
+					(table.custom_resolution_status == "Running") & (table.custom_resolution_by < now),
+				),
+				(
+					"at risk",
+					(table.sla_status == "First Response Due")
+					& (table.response_by >= now)
+					& (table.custom_sla_at_risk_notified == 0),
+				),
+			):
+				query = frappe.qb.update(table).set(table.custom_sla_sweep_token, "abc").where(condition)
+				self.assert_uses_index(f"{doctype} {label} claim", query.get_sql())
