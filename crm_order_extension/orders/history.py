@@ -510,12 +510,23 @@ def customer_history_name(customer: str, for_update: bool = False) -> str | None
 	return frappe.db.get_value(CUSTOMER_HISTORY, {"customer": customer}, "name", for_update=for_update)
 
 
-def _history_row(customer: str) -> str:
-	"""The customer's history row, created if missing, locked: concurrent syncs of one customer
-	serialize on it (INSERT IGNORE: two first syncs racing both end on the one row)."""
-	name = customer_history_name(customer, for_update=True)
-	if name:
-		return name
+def _history_row(customer: str) -> dict:
+	"""The customer's history row (`name`, `history_hash`), created if missing, locked: concurrent
+	syncs of one customer serialize on it (INSERT IGNORE: two first syncs racing both end on the one
+	row). Read by the locking read itself: a row another transaction committed after this one's
+	snapshot (a worker's first sync) is invisible to a plain read under REPEATABLE READ."""
+
+	def locked():
+		found = frappe.db.sql(
+			f"SELECT `name`, `history_hash` FROM `tab{CUSTOMER_HISTORY}` WHERE `customer` = %s FOR UPDATE",
+			customer,
+			as_dict=True,
+		)
+		return found[0] if found else None
+
+	row = locked()
+	if row:
+		return row
 	now = now_datetime()
 	user = frappe.session.user
 	frappe.db.sql(
@@ -523,7 +534,7 @@ def _history_row(customer: str) -> str:
 		" VALUES (%s, %s, %s, %s, %s, 0, 0, %s)",
 		(frappe.generate_hash(length=12), now, now, user, user, customer),
 	)
-	return customer_history_name(customer, for_update=True)
+	return locked()
 
 
 def sync_customer_history(customer: str, force: bool = False) -> dict:
@@ -544,12 +555,12 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 			"count": 0,
 			"lines": 0,
 		}
-	name = _history_row(customer)
+	stored = _history_row(customer)
+	name = stored.name
 	fetched = {}
 	rows = fetch_rows(customer, max_orders(), fetched=fetched)
 	fulfilment = fulfilment_values(customer, rows, fetched)
 	digest = order_history.signature(rows, fulfilment)
-	stored = frappe.db.get_value(CUSTOMER_HISTORY, name, ["history_hash", "synced_on"], as_dict=True)
 	summary = summary_values(rows, fulfilment["extra"])
 	count = len({row["sales_order"] for row in rows})
 	now = now_datetime()

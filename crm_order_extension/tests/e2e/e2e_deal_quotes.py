@@ -11,21 +11,16 @@ from crm_order_extension.tests.e2e.client import wait_until
 from crm_order_extension.tests.e2e.harness import email_of
 
 SETTINGS = "CRM Order Extension Settings"
-RULE_FIELDS = ("quotation_status_rule", "quotation_deal_status")
 MOVE = "CRM Deal Status Move"
 
 
 class TestQuotationMovesTheDeal(unittest.TestCase):
 	def setUp(self):
+		# The admin switches the rule on (the harness puts the settings back as it found them).
 		self.admin = context.client("admin")
-		before = self.admin.get_doc(SETTINGS, SETTINGS)
-		self.before = {field: before.get(field) for field in RULE_FIELDS}
-		self.admin.update(
-			SETTINGS, SETTINGS, {"quotation_status_rule": 1, "quotation_deal_status": "Proposal/Quotation"}
-		)
-
-	def tearDown(self):
-		self.admin.update(SETTINGS, SETTINGS, self.before)
+		harness = context.harness()
+		harness.set_single(SETTINGS, "quotation_deal_status", "Proposal/Quotation")
+		harness.set_single(SETTINGS, "quotation_status_rule", 1)
 
 	def test_a_submitted_quotation_moves_the_deal_once(self):
 		admin, sales = self.admin, context.client("sales")

@@ -90,7 +90,8 @@ class Harness:
 	def __init__(self, site: str, run_id: str):
 		self.site = site
 		self.run_id = run_id
-		self.restore: list[tuple[str, str, object]] = []  # (single doctype, field, old value)
+		# (single doctype, field, old value, whether it had a row): put back as found
+		self.restore: list[tuple[str, str, object, bool]] = []
 		self.users: dict[str, tuple[str, str]] = {}
 		self.jobs_can_run = False  # set once a worker serves the site
 		self.outgoing_account = None
@@ -116,9 +117,17 @@ class Harness:
 	def set_single(self, doctype: str, field: str, value):
 		old = frappe.db.get_single_value(doctype, field)
 		if old != value:
-			self.restore.append((doctype, field, old))
+			had_row = bool(frappe.db.exists("Singles", {"doctype": doctype, "field": field}))
+			self.restore.append((doctype, field, old, had_row))
 			frappe.db.set_single_value(doctype, field, value)
 			frappe.db.commit()
+
+	def restore_single(self, doctype: str, field: str, old, had_row: bool):
+		if had_row:
+			frappe.db.set_single_value(doctype, field, old)
+		else:
+			frappe.db.delete("Singles", {"doctype": doctype, "field": field})
+			frappe.clear_document_cache(doctype, doctype)
 
 	def prepare_site(self):
 		from crm_order_extension.tests import fixtures as fx
@@ -154,8 +163,8 @@ class Harness:
 		frappe.db.commit()
 
 	def restore_site(self):
-		for doctype, field, value in reversed(self.restore):
-			frappe.db.set_single_value(doctype, field, value)
+		for doctype, field, value, had_row in reversed(self.restore):
+			self.restore_single(doctype, field, value, had_row)
 		self.restore.clear()
 		if self.outgoing_account:
 			frappe.delete_doc(
