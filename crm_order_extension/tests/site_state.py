@@ -86,6 +86,8 @@ def snapshot() -> dict:
 		.where(singles.doctype.isin(SETTINGS) & (singles.field != "modified"))
 		.run()
 	)
+	# A setting stored as NULL reads as one never stored (get_single_value gives None for both).
+	settings = [row for row in settings if row[2] is not None]
 	return {
 		"scheduled_jobs": _rows(
 			"Scheduled Job Type", ["method", "frequency", "cron_format", "stopped", "server_script"]
