@@ -117,17 +117,22 @@ class Harness:
 	def set_single(self, doctype: str, field: str, value):
 		old = frappe.db.get_single_value(doctype, field)
 		if old != value:
-			had_row = bool(frappe.db.exists("Singles", {"doctype": doctype, "field": field}))
-			self.restore.append((doctype, field, old, had_row))
+			# The row as stored (or its absence), put back exactly by restore_single.
+			stored = frappe.db.sql(
+				"SELECT `value` FROM `tabSingles` WHERE `doctype` = %s AND `field` = %s", (doctype, field)
+			)
+			self.restore.append((doctype, field, stored[0][0] if stored else None, bool(stored)))
 			frappe.db.set_single_value(doctype, field, value)
 			frappe.db.commit()
 
-	def restore_single(self, doctype: str, field: str, old, had_row: bool):
+	def restore_single(self, doctype: str, field: str, stored, had_row: bool):
+		frappe.db.delete("Singles", {"doctype": doctype, "field": field})
 		if had_row:
-			frappe.db.set_single_value(doctype, field, old)
-		else:
-			frappe.db.delete("Singles", {"doctype": doctype, "field": field})
-			frappe.clear_document_cache(doctype, doctype)
+			frappe.db.sql(
+				"INSERT INTO `tabSingles` (`doctype`, `field`, `value`) VALUES (%s, %s, %s)",
+				(doctype, field, stored),
+			)
+		frappe.clear_document_cache(doctype, doctype)
 
 	def prepare_site(self):
 		from crm_order_extension.tests import fixtures as fx
