@@ -5,39 +5,13 @@
 // change), and Helpdesk re-runs the script when the ticket reloads (helpdesk:ticket-update).
 // The HD Form Script "HD Ticket Order History" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts`); Helpdesk evaluates it and calls setupForm.
-/* global helpdeskSocket */
+/* global helpdeskSocket, helpdeskPost, element */
 /* exported setupForm */
 function setupForm({ doc }) {
-	const api = "/api/method/crm_order_extension.api.orders.";
 	const t = typeof window.__ === "function" ? window.__ : (text) => text;
 	const ticket = String(doc.name);
 
-	async function post(method, args) {
-		const response = await fetch(api + method, {
-			method: "POST",
-			headers: {
-				Accept: "application/json",
-				"Content-Type": "application/json",
-				"X-Frappe-CSRF-Token": window.csrf_token,
-			},
-			body: JSON.stringify(args),
-		});
-		const data = await response.json().catch(() => ({}));
-		if (!response.ok) {
-			const messages = data._server_messages
-				? JSON.parse(data._server_messages).map((m) => JSON.parse(m).message)
-				: [];
-			throw new Error(messages.join(" ") || data._error_message || response.statusText);
-		}
-		return data.message;
-	}
-
-	function element(tag, css, text) {
-		const node = document.createElement(tag);
-		if (css) node.style.cssText = css;
-		if (text !== undefined) node.textContent = text;
-		return node;
-	}
+	const post = (method, args) => helpdeskPost("orders." + method, args);
 
 	async function sync() {
 		// The agent UI loads the ticket's contact as an object

@@ -6,39 +6,12 @@
 // Each action lands in the ticket's activity and Helpdesk reloads the ticket.
 // The HD Form Script "HD Ticket Order Actions" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts` from hd_shared.js and this file).
+/* global helpdeskPost, element */
 /* exported setupForm */
 function setupForm({ doc }) {
-	const api = "/api/method/crm_order_extension.api.";
 	const t = typeof window.__ === "function" ? window.__ : (text) => text;
 	const ticket = String(doc.name);
 	const overlayId = "coe-ticket-action";
-
-	async function call(method, args) {
-		const response = await fetch(api + method, {
-			method: "POST",
-			headers: {
-				Accept: "application/json",
-				"Content-Type": "application/json",
-				"X-Frappe-CSRF-Token": window.csrf_token,
-			},
-			body: JSON.stringify(args),
-		});
-		const data = await response.json().catch(() => ({}));
-		if (!response.ok) {
-			const messages = data._server_messages
-				? JSON.parse(data._server_messages).map((m) => JSON.parse(m).message)
-				: [];
-			throw new Error(messages.join(" ") || data._error_message || response.statusText);
-		}
-		return data.message;
-	}
-
-	function element(tag, css, text) {
-		const node = document.createElement(tag);
-		if (css) node.style.cssText = css;
-		if (text !== undefined) node.textContent = text;
-		return node;
-	}
 
 	function button(label, primary) {
 		return element(
@@ -97,7 +70,7 @@ function setupForm({ doc }) {
 		const view = dialog(t("Send order status"));
 		let history;
 		try {
-			history = await call("orders.get_order_history", {
+			history = await helpdeskPost("orders.get_order_history", {
 				doctype: "HD Ticket",
 				name: ticket,
 				page_length: 500,
@@ -143,7 +116,7 @@ function setupForm({ doc }) {
 				return;
 			}
 			try {
-				const rendered = await call("ticket_actions.preview_order_status", {
+				const rendered = await helpdeskPost("ticket_actions.preview_order_status", {
 					ticket,
 					orders: chosen(),
 				});
@@ -158,7 +131,7 @@ function setupForm({ doc }) {
 		send.onclick = async () => {
 			send.disabled = true;
 			try {
-				const result = await call("ticket_actions.send_order_status", {
+				const result = await helpdeskPost("ticket_actions.send_order_status", {
 					ticket,
 					orders: chosen(),
 					message: edited ? editor.innerHTML : null,
@@ -178,7 +151,7 @@ function setupForm({ doc }) {
 		const view = dialog(t("Start a return"));
 		let found;
 		try {
-			found = await call("ticket_actions.get_return_lines", { ticket });
+			found = await helpdeskPost("ticket_actions.get_return_lines", { ticket });
 		} catch (error) {
 			view.say(false, error.message);
 			return;
@@ -239,7 +212,7 @@ function setupForm({ doc }) {
 				const lines = picks
 					.filter((p) => p.input.checked)
 					.map((p) => ({ row: p.line.row, qty: Number(p.qty.value) }));
-				const result = await call("ticket_actions.start_return", { ticket, lines });
+				const result = await helpdeskPost("ticket_actions.start_return", { ticket, lines });
 				view.say(true, result.message);
 				view.body.replaceChildren(
 					...result.returns.map((made) => {

@@ -8,7 +8,7 @@
 // `toast`); v1.5 passes none, so a small toast of our own is shown there.
 // The HD Form Script "HD Ticket SLA Notices" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts` from hd_shared.js and this file).
-/* global helpdeskSocket */
+/* global helpdeskSocket, element */
 /* exported setupForm */
 function setupForm({ toast } = {}) {
 	const page = (window.__coeTicketSlaNotices = window.__coeTicketSlaNotices || {});
@@ -29,13 +29,6 @@ function setupForm({ toast } = {}) {
 
 	function escapeHtml(text) {
 		return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-	}
-
-	function element(tag, css, text) {
-		const node = document.createElement(tag);
-		if (css) node.style.cssText = css;
-		if (text !== undefined) node.textContent = text;
-		return node;
 	}
 
 	function ownToast(message, level) {
