@@ -89,7 +89,7 @@ def test_shipping_and_tracking_per_delivery_and_line():
 		"https://ups.example/1Z999",
 		"In Progress",
 	)
-	assert [line["shipped"] for line in result["lines"]] == [f.FULLY, f.PARTLY]
+	assert [f.shipped_state(line["qty"], line["delivered_qty"]) for line in LINES] == [f.FULLY, f.PARTLY]
 	assert result["shipped"] == f.PARTLY
 
 

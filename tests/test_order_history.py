@@ -1,9 +1,13 @@
+import random
 from datetime import date
 
 from crm_order_extension.core.order_history import (
 	ROW_FIELDS,
 	build_rows,
+	history_signature,
+	line_changes,
 	newest_orders,
+	order_digests,
 	page,
 	signature,
 )
@@ -153,3 +157,100 @@ def test_page():
 	assert page(rows, 8, 5) == [8, 9]
 	assert page(rows, -4, 2) == [0, 1]
 	assert page(rows, 7, 0) == [7, 8, 9]
+
+
+def history(*orders):
+	"""History rows: (order, [qty per line]) newest first."""
+	return [
+		{"sales_order": so, "item_code": f"item-{n}", "qty": qty}
+		for so, qtys in orders
+		for n, qty in enumerate(qtys)
+	]
+
+
+def apply(stored_lines, changes):
+	"""What orders/history.apply_line_changes does to a parent's lines, on a list of (idx, row)."""
+	if changes.rewrite:
+		stored_lines = []
+	stored_lines = [(idx, row) for idx, row in stored_lines if row["sales_order"] not in changes.delete]
+	moved = {so: delta for delta, orders in changes.shifts.items() for so in orders}
+	stored_lines = [(idx + moved.get(row["sales_order"], 0), row) for idx, row in stored_lines]
+	return sorted(stored_lines + list(changes.insert), key=lambda line: line[0])
+
+
+def test_a_new_order_on_top_writes_its_lines_and_one_shift():
+	old = history(("SO-2", [1, 2]), ("SO-1", [3]))
+	new = history(("SO-3", [5, 5, 5]), ("SO-2", [1, 2]), ("SO-1", [3]))
+	changes = line_changes(order_digests(old), new)
+	assert not changes.rewrite
+	assert changes.delete == []
+	assert [(idx, row["sales_order"]) for idx, row in changes.insert] == [
+		(1, "SO-3"),
+		(2, "SO-3"),
+		(3, "SO-3"),
+	]
+	assert changes.shifts == {3: ["SO-2", "SO-1"]}
+	assert apply(list(enumerate(old, 1)), changes) == list(enumerate(new, 1))
+
+
+def test_one_changed_order_rewrites_only_its_lines():
+	old = history(("SO-3", [1]), ("SO-2", [1, 2]), ("SO-1", [3]))
+	new = history(("SO-3", [1]), ("SO-2", [1, 4]), ("SO-1", [3]))
+	changes = line_changes(order_digests(old), new)
+	assert (changes.delete, changes.shifts) == (["SO-2"], {})
+	assert [idx for idx, _row in changes.insert] == [2, 3]
+	# Nothing changed: nothing is written.
+	same = line_changes(order_digests(new), new)
+	assert (same.rewrite, same.delete, same.insert, same.shifts) == (False, [], [], {})
+
+
+def test_force_unknown_digests_or_scattered_orders_rewrite_everything():
+	rows = history(("SO-2", [1]), ("SO-1", [1]))
+	assert line_changes(order_digests(rows), rows, force=True).rewrite
+	assert line_changes(None, rows).rewrite
+	scattered = [*rows, {"sales_order": "SO-2", "item_code": "x", "qty": 1}]
+	assert order_digests(scattered) is None
+	assert line_changes(order_digests(rows), scattered).rewrite
+
+
+def test_line_changes_always_end_on_the_new_rows():
+	"""Against a brute force: any sequence of histories (orders added on top, changed, dropped at the
+	limit or cancelled anywhere), the stored lines after each write are exactly the new rows."""
+	rng = random.Random(18)
+	for _trial in range(200):
+		orders = [
+			(f"SO-{n}", [rng.randint(1, 3) for _ in range(rng.randint(1, 4))])
+			for n in range(rng.randint(0, 6))
+		]
+		stored = list(enumerate(history(*orders), 1))
+		digests = order_digests(history(*orders))
+		next_id = 100
+		for _step in range(6):
+			action = rng.choice(("add", "change", "drop", "cancel", "none"))
+			if action == "add":
+				orders.insert(0, (f"SO-{next_id}", [rng.randint(1, 3)]))
+				next_id += 1
+			elif orders and action == "change":
+				k = rng.randrange(len(orders))
+				orders[k] = (orders[k][0], [*orders[k][1][:-1], orders[k][1][-1] + 1])
+			elif orders and action == "drop":
+				orders.pop()
+			elif orders and action == "cancel":
+				orders.pop(rng.randrange(len(orders)))
+			rows = history(*orders)
+			changes = line_changes(digests, rows)
+			stored = apply(stored, changes)
+			assert stored == list(enumerate(rows, 1))
+			digests = changes.digests
+
+
+def test_history_signature_follows_orders_and_billing():
+	rows = history(("SO-2", [1]), ("SO-1", [1]))
+	digests = order_digests(rows)
+	assert history_signature(digests, "{}") == history_signature(
+		order_digests(history(("SO-2", [1]), ("SO-1", [1]))), "{}"
+	)
+	assert history_signature(digests, "{}") != history_signature(digests, '{"paid": 1}')
+	assert history_signature(digests, "{}") != history_signature(
+		order_digests(history(("SO-1", [1]), ("SO-2", [1]))), "{}"
+	)

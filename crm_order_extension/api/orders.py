@@ -211,6 +211,7 @@ def get_order_history_html(
 				],
 				"ship_date_display": frappe.format(row.get("expected_ship_date"), {"fieldtype": "Date"}),
 				"ship": ship_label(row.get("ship_status"), row.get("ship_reason")),
+				"partly_shipped": partly_shipped(row.qty, row.get("delivered_qty")),
 			}
 		)
 	if history["synced_on"]:
@@ -343,6 +344,16 @@ def fulfilment_blocks(fulfilment: dict) -> list[dict]:
 
 
 SHIP_COLORS = {"On time": "green", "At risk": "yellow", "Late": "red", "Shipped": "gray"}
+
+
+def partly_shipped(qty, delivered) -> str:
+	"""E.g. "1 of 4 shipped" for a line shipped in part (a fully shipped line's status says Shipped)."""
+	qty, delivered = flt(qty), flt(delivered)
+	if not 0 < delivered < qty:
+		return ""
+	return _("{0} of {1} shipped").format(
+		frappe.format(delivered, {"fieldtype": "Float"}), frappe.format(qty, {"fieldtype": "Float"})
+	)
 
 
 def ship_label(status: str | None, reason: str | None) -> dict:

@@ -132,25 +132,16 @@ def order_fulfilment(
 		)
 		credit["amount"] = abs(credit["amount"])
 
-	lines = []
+	# Per line: ERPNext keeps the line's delivered quantity (returns included); else count the
+	# deliveries. Each line's own state is shown from the history line (its delivered_qty).
+	ordered_total = delivered_total = 0.0
 	for line in order_lines:
-		ordered = _number(line.get("qty"))
-		# ERPNext keeps the line's delivered quantity (returns included); else count the deliveries.
 		delivered = line.get("delivered_qty")
-		delivered = max(
-			_number(delivered) if delivered is not None else delivered_per_line.get(line.get("name"), 0.0),
-			0.0,
+		delivered = (
+			_number(delivered) if delivered is not None else delivered_per_line.get(line.get("name"), 0.0)
 		)
-		lines.append(
-			{
-				"item_code": line.get("item_code"),
-				"qty": ordered,
-				"delivered_qty": delivered,
-				"shipped": shipped_state(ordered, delivered),
-			}
-		)
-	ordered_total = sum(line["qty"] for line in lines)
-	delivered_total = sum(line["delivered_qty"] for line in lines)
+		ordered_total += _number(line.get("qty"))
+		delivered_total += max(delivered, 0.0)
 	unpaid = [i for i in billed if i["outstanding_amount"] > 0 and i["status"] in UNPAID_STATUSES]
 	return {
 		"sales_order": order["name"],
@@ -166,7 +157,6 @@ def order_fulfilment(
 			[*returned, *returns_by_delivery.values()],
 			key=lambda r: (r["posting_date"] or date.min, r["name"]),
 		),
-		"lines": lines,
 		"shipped": shipped_state(ordered_total, delivered_total),
 	}
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from crm_order_extension.core.production import stage_values
@@ -22,6 +23,7 @@ ROW_FIELDS = (
 	"item_code",
 	"item_name",
 	"qty",
+	"delivered_qty",
 	"rate",
 	"amount",
 	"work_order",
@@ -135,6 +137,7 @@ def build_rows(
 				"item_code": line.get("item_code"),
 				"item_name": line.get("item_name"),
 				"qty": line.get("qty") or 0,
+				"delivered_qty": line.get("delivered_qty") or 0,
 				"rate": line.get("rate") or 0,
 				"amount": line.get("amount") or 0,
 				"work_order": work_order.get("name") if work_order else None,
@@ -163,13 +166,81 @@ def calendar_due(rows: Iterable[Mapping]) -> date | None:
 	return min(days) if days else None
 
 
+def _payload(rows: Iterable[Mapping]) -> list[list[str]]:
+	return [[str(row.get(f) if row.get(f) is not None else "") for f in ROW_FIELDS] for row in rows]
+
+
 def signature(rows: Iterable[Mapping], extra: Mapping | None = None) -> str:
 	"""A stable digest of the rows' content (and of `extra`, e.g. billing and shipping): equal
 	digests mean nothing changed."""
-	payload = [[str(row.get(f) if row.get(f) is not None else "") for f in ROW_FIELDS] for row in rows]
+	payload = _payload(rows)
 	if extra:
 		payload.append(json.dumps(extra, sort_keys=True, default=str))
 	return hashlib.sha1(json.dumps(payload).encode(), usedforsecurity=False).hexdigest()
+
+
+def order_digests(rows: list[Mapping]) -> dict[str, list] | None:
+	"""Per order of `rows` (in their order): [digest of its lines, idx of its first line, line count];
+	None when an order's lines are not contiguous (then nothing can be kept line by line)."""
+	grouped: dict[str, list] = {}
+	previous = None
+	for idx, row in enumerate(rows, start=1):
+		order = row["sales_order"]
+		if order != previous:
+			if order in grouped:
+				return None
+			grouped[order] = [idx, []]
+			previous = order
+		grouped[order][1].append(row)
+	return {
+		order: [
+			hashlib.sha1(json.dumps(_payload(lines)).encode(), usedforsecurity=False).hexdigest()[:16],
+			first,
+			len(lines),
+		]
+		for order, (first, lines) in grouped.items()
+	}
+
+
+def history_signature(digests: Mapping[str, list], extra_json: str = "") -> str:
+	"""The digest of a customer's history from its orders' digests (in their order) and its
+	billing and shipping as stored (JSON text): equal digests mean nothing changed."""
+	payload = json.dumps([[order, value[0]] for order, value in digests.items()]) + extra_json
+	return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class LineChanges:
+	"""What writing `rows` over the stored lines takes (line_changes)."""
+
+	rewrite: bool  # every stored line goes and every row is inserted
+	delete: list[str] = field(default_factory=list)  # orders whose stored lines go
+	insert: list[tuple[int, Mapping]] = field(default_factory=list)  # (idx, row) to insert
+	shifts: dict[int, list[str]] = field(default_factory=dict)  # idx delta -> orders it moves
+	digests: dict[str, list] | None = None  # to store for the next time
+
+
+def line_changes(stored: Mapping[str, list] | None, rows: list[Mapping], force: bool = False) -> LineChanges:
+	"""The fewest line writes that turn the stored lines (their orders' digests as order_digests gave
+	them, None when unknown) into `rows`: an order whose lines are unchanged keeps them, moved by one
+	idx delta when newer orders came before it; only changed, new and dropped orders' lines are
+	written. A new order on top of 500 therefore writes its own lines and one shift, not 2,000 lines.
+	`force`, unknown stored digests or non-contiguous orders rewrite everything."""
+	digests = order_digests(rows)
+	if force or stored is None or digests is None:
+		return LineChanges(True, insert=list(enumerate(rows, start=1)), digests=digests)
+	changed = {order for order, value in digests.items() if (stored.get(order) or [None])[0] != value[0]}
+	shifts: dict[int, list[str]] = defaultdict(list)
+	for order, (_digest, first, _count) in digests.items():
+		if order not in changed and stored[order][1] != first:
+			shifts[first - stored[order][1]].append(order)
+	return LineChanges(
+		False,
+		delete=sorted(order for order in stored if order not in digests or order in changed),
+		insert=[(idx, row) for idx, row in enumerate(rows, start=1) if row["sales_order"] in changed],
+		shifts=dict(shifts),
+		digests=digests,
+	)
 
 
 def page(rows: list, start: int, page_length: int) -> list:

@@ -4,7 +4,7 @@ ERPNext's own documents in a fixed number of queries (issue 18); core/fulfilment
 from collections import defaultdict
 
 import frappe
-from frappe.query_builder.functions import Count, Max
+from frappe.query_builder.functions import Count, Max, Sum
 
 from crm_order_extension.core import fulfilment as rules
 
@@ -37,12 +37,30 @@ def _headers(doctype: str, names, fields: list[str], **filters) -> list[dict]:
 	return frappe.get_all(doctype, filters={"name": ("in", names), **filters}, fields=fields)
 
 
+def invoice_lines_query(order_names: list[str]):
+	"""Per submitted invoice and order: its lines' quantity and amount summed, with the invoice's own
+	fields; one row per invoice and order, not per line, by Sales Invoice Item's sales_order index."""
+	item, invoice = frappe.qb.DocType("Sales Invoice Item"), frappe.qb.DocType("Sales Invoice")
+	invoice_columns = [invoice[field] for field in INVOICE_FIELDS]
+	return (
+		frappe.qb.from_(item)
+		.join(invoice)
+		.on(invoice.name == item.parent)
+		.select(item.parent, item.sales_order, Sum(item.qty).as_("qty"), Sum(item.amount).as_("amount"))
+		.select(*invoice_columns)
+		.where(
+			(item.parenttype == "Sales Invoice") & item.sales_order.isin(order_names) & (item.docstatus == 1)
+		)
+		.groupby(item.parent, item.sales_order, *invoice_columns)
+	)
+
+
 def fulfilment_of(
 	order_names: list[str], orders: list[dict] | None = None, order_lines: list[dict] | None = None
 ) -> dict[str, dict]:
 	"""Per Sales Order: billed %, its invoices (status, outstanding, due date), deliveries (items,
 	carrier, tracking number and link), returns (Credit Notes and return Delivery Notes), shipped
-	state per line and in all. Eight queries, whatever the number of orders and documents; six when
+	state in all. Seven queries, whatever the number of orders and documents; five when
 	the caller passes the orders (`currency`, `grand_total`, `per_billed`) and their lines it read."""
 	order_names = sorted(set(filter(None, order_names)))
 	if not order_names:
@@ -62,14 +80,8 @@ def fulfilment_of(
 			order_by="idx asc",
 		)
 	orders = [order for order in orders if order.name in wanted]
-	invoice_lines = frappe.get_all(
-		"Sales Invoice Item",
-		filters={"parenttype": "Sales Invoice", "sales_order": ("in", order_names), "docstatus": 1},
-		fields=["parent", "sales_order", "so_detail", "item_code", "qty", "amount"],
-	)
-	invoices = {
-		i.name: i for i in _headers("Sales Invoice", (line.parent for line in invoice_lines), INVOICE_FIELDS)
-	}
+	invoice_lines = invoice_lines_query(order_names).run(as_dict=True)
+	invoices = {line.parent: line for line in invoice_lines}
 	delivery_lines = frappe.get_all(
 		"Delivery Note Item",
 		filters={"parenttype": "Delivery Note", "against_sales_order": ("in", order_names), "docstatus": 1},

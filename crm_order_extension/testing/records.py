@@ -128,6 +128,29 @@ def ensure_master_data():
 	frappe.db.commit()
 
 
+def quotation_values(customer: str, day: str, valid_till: str, deal: str | None = None, **kwargs) -> dict:
+	"""A Quotation of two COE-CAKE to `customer` (tier 2 inserts it, tier 3 posts it over REST);
+	`deal`: CRM's link to the deal (`crm_deal`)."""
+	values = {
+		"doctype": "Quotation",
+		"quotation_to": "Customer",
+		"party_name": customer,
+		"company": COMPANY,
+		"currency": CURRENCY,
+		"conversion_rate": 1,
+		"selling_price_list": "Standard Selling",
+		"price_list_currency": CURRENCY,
+		"plc_conversion_rate": 1,
+		"transaction_date": day,
+		"valid_till": valid_till,
+		"items": [{"item_code": "COE-CAKE", "qty": 2, "rate": 7}],
+		**kwargs,
+	}
+	if deal:
+		values["crm_deal"] = deal
+	return values
+
+
 def make_customer(customer_name: str, **kwargs) -> str:
 	doc = frappe.get_doc(
 		{

@@ -22,6 +22,7 @@ from crm_order_extension.testing.records import (
 	make_contact,
 	make_customer,
 	make_lead,
+	quotation_values,
 	warehouse,
 )
 

@@ -13,7 +13,11 @@ from crm_order_extension.orders import bulk
 from crm_order_extension.orders.history import (
 	CUSTOMER_HISTORY,
 	CUSTOMER_LINE,
+	LINES_FIELD,
 	customer_history_name,
+	fetch_rows,
+	insert_lines,
+	max_orders,
 	sync_customer_history,
 )
 from crm_order_extension.tests import fixtures as fx
@@ -112,6 +116,113 @@ class TestOneHistoryPerCustomer(OrderHistoryTestCase):
 
 		self.assertFalse(frappe.db.exists(CUSTOMER_HISTORY, key))
 		self.assertFalse(frappe.db.exists(CUSTOMER_LINE, {"parent": key}))
+
+
+class TestLineWrites(OrderHistoryTestCase):
+	"""An order change writes only the lines that changed (core.order_history.line_changes); the
+	stored lines are always exactly the customer's history."""
+
+	def stored(self, customer):
+		return frappe.get_all(
+			CUSTOMER_LINE,
+			filters={"parent": customer_history_name(customer), "parenttype": CUSTOMER_HISTORY},
+			fields=["name", "idx", "sales_order", "item_code", "qty"],
+			order_by="idx asc",
+		)
+
+	def assert_stored_is_the_history(self, customer):
+		stored = self.stored(customer)
+		rows = fetch_rows(customer, max_orders())
+		self.assertEqual(
+			[(line.idx, line.sales_order, line.item_code, line.qty) for line in stored],
+			[(idx, row["sales_order"], row["item_code"], row["qty"]) for idx, row in enumerate(rows, 1)],
+		)
+		return stored
+
+	def test_a_new_order_and_a_cancelled_one_write_only_their_lines(self):
+		customer, _contact, _email = self.customer_with_contact()
+		today = getdate()
+		orders = [
+			fx.make_sales_order(
+				customer, [("COE-CAKE", n + 1, 5), ("COE-PIE", 1, 3)], transaction_date=add_days(today, n - 3)
+			)
+			for n in range(3)
+		]
+		before = {line.name: line.idx for line in self.assert_stored_is_the_history(customer)}
+
+		new = fx.make_sales_order(customer, [("COE-BREAD", 1, 4)], transaction_date=today)
+		after = self.assert_stored_is_the_history(customer)
+		kept = {line.name: line.idx for line in after if line.sales_order != new.name}
+		self.assertEqual(kept, {name: idx + 1 for name, idx in before.items()})  # moved, not rewritten
+
+		orders[1].cancel()
+		last = self.assert_stored_is_the_history(customer)
+		self.assertNotIn(orders[1].name, {line.sales_order for line in last})
+		self.assertTrue({line.name for line in last} <= set(kept) | {line.name for line in after})
+
+	def test_a_forced_sync_rewrites_every_line(self):
+		customer, _contact, _email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5)])
+		before = {line.name for line in self.stored(customer)}
+		sync_customer_history(customer, force=True)
+		self.assertFalse(before & {line.name for line in self.assert_stored_is_the_history(customer)})
+
+	def test_lines_lost_by_hand_are_written_again_on_the_next_change(self):
+		customer, _contact, _email = self.customer_with_contact()
+		fx.make_sales_order(customer, [("COE-CAKE", 1, 5), ("COE-PIE", 2, 3)])
+		frappe.db.delete(CUSTOMER_LINE, {"name": self.stored(customer)[0].name})
+		fx.make_sales_order(customer, [("COE-BREAD", 1, 4)])
+		self.assertEqual(len(self.assert_stored_is_the_history(customer)), 3)
+
+	def test_a_line_stores_any_value_as_given(self):
+		"""insert_lines writes its values as literals: quotes, backslashes, percent signs, newlines,
+		non-ASCII text, NULLs, numbers and dates come back as they went in."""
+		text = 'O\'Brien "5% off" \\ back\nslash; ünïcode ✓ 😀 `tick` %s %(x)s'
+		row = {
+			"sales_order": "SO-'%",
+			"transaction_date": getdate("2026-02-28"),
+			"item_name": text,
+			"qty": 2.5,
+			"delivered_qty": 0,
+			"rate": 0.5,
+			"amount": 1234567.125,
+			"work_order": None,
+		}
+		self.addCleanup(frappe.db.delete, CUSTOMER_LINE, {"parent": "COE-LITERAL-TEST"})
+		insert_lines(
+			CUSTOMER_LINE,
+			CUSTOMER_HISTORY,
+			"COE-LITERAL-TEST",
+			LINES_FIELD,
+			[(7, row)],
+			frappe.utils.now_datetime(),
+		)
+		[line] = frappe.get_all(
+			CUSTOMER_LINE,
+			filters={"parent": "COE-LITERAL-TEST"},
+			fields=[
+				"idx",
+				"sales_order",
+				"transaction_date",
+				"item_name",
+				"qty",
+				"delivered_qty",
+				"amount",
+				"work_order",
+			],
+		)
+		self.assertEqual(
+			(
+				line.idx,
+				line.sales_order,
+				line.transaction_date,
+				line.item_name,
+				line.qty,
+				line.amount,
+				line.work_order,
+			),
+			(7, "SO-'%", getdate("2026-02-28"), text, 2.5, 1234567.125, None),
+		)
 
 
 class TestDailyRefresh(OrderHistoryTestCase):

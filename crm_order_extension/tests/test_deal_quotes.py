@@ -97,23 +97,8 @@ class TestDealQuotes(FrappeTestCase):
 		)
 
 	def quotation(self, customer: str, deal: str | None = None, submit: bool = True, **kwargs):
-		values = {
-			"doctype": "Quotation",
-			"quotation_to": "Customer",
-			"party_name": customer,
-			"company": fx.COMPANY,
-			"currency": fx.CURRENCY,
-			"conversion_rate": 1,
-			"selling_price_list": "Standard Selling",
-			"price_list_currency": fx.CURRENCY,
-			"plc_conversion_rate": 1,
-			"transaction_date": nowdate(),
-			"valid_till": add_days(nowdate(), 30),
-			"items": [{"item_code": "COE-CAKE", "qty": 2, "rate": 7}],
-			**kwargs,
-		}
-		if deal:
-			values["crm_deal"] = deal
+		valid_till = kwargs.pop("valid_till", add_days(nowdate(), 30))
+		values = fx.quotation_values(customer, nowdate(), valid_till, deal, **kwargs)
 		doc = frappe.get_doc(values).insert(ignore_permissions=True)
 		if submit:
 			doc.submit()

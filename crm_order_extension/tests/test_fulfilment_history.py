@@ -94,6 +94,9 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		)
 		self.assertEqual(data["shipped"], "Partly shipped")
 		self.assertEqual(data["returns"], [])
+		# Per line: 3 of its 4 shipped
+		[line] = history["rows"]
+		self.assertEqual((line["qty"], line["delivered_qty"]), (4, 3))
 		# The customer's header and the summary line
 		self.assertEqual(
 			(
@@ -112,6 +115,7 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		self.assertIn('href="https://www.ups.com/track?tracknum=1Z999AA10123456784"', html)
 		self.assertIn(invoice.name, html)
 		self.assertIn(f"2 x {ITEM}", html)  # the second delivery's items
+		self.assertIn("3 of 4 shipped", html)
 		self.assertNotIn("built-in method", html)
 
 		# Paid in full, the last line delivered, then a credit note and a return.

@@ -7,6 +7,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
+from crm_order_extension.orders.fulfilment import invoice_lines_query
 from crm_order_extension.orders.history import insert_rows
 
 FILLER = 3000
@@ -197,8 +198,12 @@ class TestEventPathsUseIndexes(FrappeTestCase):
 	def test_billing_shipping_and_returns_of_orders(self):
 		"""What an order change reads beside the orders (issue 18)."""
 		orders = [f"{PREFIX}SO1", f"{PREFIX}SO2"]
+		self.assert_uses_index(
+			"invoices of orders, summed per invoice",
+			invoice_lines_query(orders).get_sql(),
+			table="tabSales Invoice Item",
+		)
 		for doctype, filters in (
-			("Sales Invoice Item", {"parenttype": "Sales Invoice", "sales_order": ("in", orders)}),
 			("Delivery Note Item", {"parenttype": "Delivery Note", "against_sales_order": ("in", orders)}),
 			("Shipment Delivery Note", {"parenttype": "Shipment", "delivery_note": ("in", orders)}),
 		):

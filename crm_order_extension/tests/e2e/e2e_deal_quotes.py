@@ -38,23 +38,8 @@ class TestQuotationMovesTheDeal(unittest.TestCase):
 				"custom_erpnext_customer": customer,
 			}
 		)["name"]
-		quotation = admin.insert(
-			{
-				"doctype": "Quotation",
-				"quotation_to": "Customer",
-				"party_name": customer,
-				"company": fx.COMPANY,
-				"currency": fx.CURRENCY,
-				"conversion_rate": 1,
-				"selling_price_list": "Standard Selling",
-				"price_list_currency": fx.CURRENCY,
-				"plc_conversion_rate": 1,
-				"transaction_date": str(data.today()),
-				"valid_till": str(data.today()),
-				"crm_deal": deal,
-				"items": [{"item_code": "COE-CAKE", "qty": 2, "rate": 7}],
-			}
-		)["name"]
+		today = str(data.today())
+		quotation = admin.insert(fx.quotation_values(customer, today, today, deal))["name"]
 
 		admin.submit("Quotation", quotation)
 
