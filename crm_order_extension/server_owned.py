@@ -20,6 +20,8 @@ ORDER_FIELDS = (
 	"custom_next_ship_date",
 	"custom_late_lines",
 	"custom_latest_order_status",
+	"custom_order_unpaid",
+	"custom_order_last_shipment",
 )
 SLA_FIELDS = (
 	"custom_resolution_by",

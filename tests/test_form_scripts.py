@@ -89,10 +89,13 @@ function evaluate(script, className) {
 		page.onLoad();
 		calls.length = 0;
 		dialogs.length = 0;
-		for (const action of context.actions) await action.onClick();
+		// One "Orders" menu (a labelled dropdown in CRM's header); its entries are the actions.
+		const items = context.actions.flatMap((a) => (a.group && a.buttonLabel ? a.items : [a]));
+		for (const action of items) await action.onClick();
 		out[className] = {
 			name: FormClass.name,
-			actions: context.actions.map((a) => a.label),
+			menus: context.actions.map((a) => a.buttonLabel),
+			actions: items.map((a) => a.label),
 			calls: calls.map(([m, a]) => [m.split(".").pop(), a]),
 			dialogs: [...dialogs],
 			summary: page.doc.custom_order_summary,
@@ -125,6 +128,7 @@ def test_scripts_load_and_run_as_crm_and_helpdesk_run_them():
 	lead, deal = out["CRMLead"], out["CRMDeal"]
 	assert (lead["name"], deal["name"]) == ("CRMLead", "CRMDeal")
 	assert lead["actions"] == history
+	assert lead["menus"] == deal["menus"] == ["Orders"]
 	assert deal["actions"] == [*history, "Create Sales Order", "Quotations & Stock"]
 	for page, doctype in ((lead, "CRM Lead"), (deal, "CRM Deal")):
 		# Order History shows the stored history; Fetch Order History re-syncs, refreshes, shows it

@@ -115,3 +115,12 @@ def test_customer_header_nets_credit_notes():
 		"outstanding": 200,
 		"currency": "USD",
 	}
+
+
+def test_side_panel_rows_are_short():
+	extra = f.summary([fulfilment()])
+	assert f.unpaid_part(extra) == ("{0}, due {1}", (("USD", 200), date(2026, 12, 15)))
+	assert f.last_shipment(extra) == "UPS 1Z999A…"
+	assert f.unpaid_part({"unpaid_orders": 0}) is None
+	assert f.last_shipment({"shipped_orders": 1, "latest_carrier": None, "latest_tracking": "LR-1"}) == "LR-1"
+	assert f.last_shipment({"shipped_orders": 0}) == ""

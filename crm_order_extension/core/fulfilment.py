@@ -200,6 +200,24 @@ def summary_parts(extra: Mapping) -> list[tuple[str, tuple]]:
 	return parts
 
 
+def unpaid_part(extra: Mapping) -> tuple[str, tuple] | None:
+	"""The record's Unpaid field, short enough for a side panel row: "USD 240.00, due 15 Dec"."""
+	if not extra.get("unpaid_orders"):
+		return None
+	amount = (extra.get("unpaid_currency"), extra.get("unpaid_amount"))
+	if extra.get("unpaid_due"):
+		return ("{0}, due {1}", (amount, extra["unpaid_due"]))
+	return ("{0}", (amount,))
+
+
+def last_shipment(extra: Mapping) -> str:
+	"""The record's Last Shipment field: carrier and short tracking number ("UPS 1Z999A…")."""
+	if not extra.get("shipped_orders"):
+		return ""
+	number = extra.get("latest_tracking")
+	return " ".join(filter(None, (extra.get("latest_carrier"), short(number) if number else None)))
+
+
 def short(number: str, keep: int = 6) -> str:
 	number = str(number)
 	return number if len(number) <= keep + 1 else number[:keep] + "…"

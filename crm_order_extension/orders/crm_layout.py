@@ -10,7 +10,17 @@ import json
 import frappe
 
 SECTION_NAME = "coe_orders_section"
-FIELDS = ("custom_order_summary", "custom_latest_order_status", "custom_next_ship_date")
+# One short fact per row: CRM shows a read-only value on one line of fixed height, so the long
+# summary line (the history dialog, Desk and /helpdesk show it) would be cut off here.
+FIELDS = (
+	"custom_open_orders",
+	"custom_next_ship_date",
+	"custom_order_unpaid",
+	"custom_order_last_shipment",
+	"custom_latest_order_status",
+)
+# What the section held before (patches/v0_5/side_panel_short_rows.py).
+OLD_FIELDS = ("custom_order_summary", "custom_latest_order_status", "custom_next_ship_date")
 DOCTYPES = ("CRM Lead", "CRM Deal")
 
 
@@ -55,7 +65,7 @@ def remove_from_side_panels() -> None:
 		changed = False
 		for section in _sections(layout):
 			for column in section.get("columns") or []:
-				kept = [f for f in column.get("fields") or [] if f not in FIELDS]
+				kept = [f for f in column.get("fields") or [] if f not in {*FIELDS, *OLD_FIELDS}]
 				if kept != (column.get("fields") or []):
 					column["fields"], changed = kept, True
 		holders = (
@@ -68,6 +78,24 @@ def remove_from_side_panels() -> None:
 				if not any(c.get("fields") for c in section.get("columns") or []):
 					sections.remove(section)
 					changed = True
+		if changed:
+			doc.layout = json.dumps(layout)
+			doc.flags.ignore_permissions = True
+			doc.save()
+
+
+def replace_old_rows() -> None:
+	"""The app's Orders section as first installed (the summary line, cut off in the side panel)
+	gets the short rows; a section an admin changed in CRM's layout editor is left as it is."""
+	for doc in _layouts():
+		layout = json.loads(doc.layout or "[]")
+		changed = False
+		for section in _sections(layout):
+			if section.get("name") != SECTION_NAME:
+				continue
+			columns = section.get("columns") or []
+			if len(columns) == 1 and list(columns[0].get("fields") or []) == list(OLD_FIELDS):
+				columns[0]["fields"], changed = list(FIELDS), True
 		if changed:
 			doc.layout = json.dumps(layout)
 			doc.flags.ignore_permissions = True

@@ -349,6 +349,8 @@ SUMMARY_FIELDS = (
 	"custom_next_ship_date",
 	"custom_late_lines",
 	"custom_latest_order_status",
+	"custom_order_unpaid",
+	"custom_order_last_shipment",
 )
 
 
@@ -371,6 +373,8 @@ def summary_templates() -> dict[str, str]:
 		"shipped {0} via {1} {2}": _("shipped {0} via {1} {2}"),
 		"shipped {0} via {1}": _("shipped {0} via {1}"),
 		"shipped {0}": _("shipped {0}"),
+		"{0}, due {1}": _("{0}, due {1}"),
+		"{0}": "{0}",
 	}
 
 
@@ -387,7 +391,12 @@ def summary_text(summary: dict, extra: dict | None = None) -> str:
 	1Z…", translated."""
 	templates = summary_templates()
 	parts = ship_dates.summary_parts(summary) + fulfilment_rules.summary_parts(extra or {})
-	return " · ".join(templates[template].format(*[_display(a) for a in args]) for template, args in parts)
+	return " · ".join(_render(templates, part) for part in parts)
+
+
+def _render(templates: dict, part: tuple[str, tuple]) -> str:
+	template, args = part
+	return templates[template].format(*[_display(a) for a in args])
 
 
 def summary_values(rows: list[dict], extra: dict | None = None) -> dict:
@@ -399,6 +408,11 @@ def summary_values(rows: list[dict], extra: dict | None = None) -> dict:
 		"custom_next_ship_date": summary["next_ship_date"],
 		"custom_late_lines": summary["late_lines"],
 		"custom_latest_order_status": summary["latest_order_status"],
+		# Short rows for /crm's side panel, where a long summary line would be cut off.
+		"custom_order_unpaid": _render(summary_templates(), unpaid)
+		if (unpaid := fulfilment_rules.unpaid_part(extra or {}))
+		else None,
+		"custom_order_last_shipment": fulfilment_rules.last_shipment(extra or {}) or None,
 	}
 
 

@@ -9,6 +9,7 @@ from frappe.utils import nowdate
 from crm_order_extension.api import orders as api
 from crm_order_extension.benchmarks.order_history import count_queries
 from crm_order_extension.orders.fulfilment import fulfilment_of
+from crm_order_extension.patches.v0_5.side_panel_short_rows import backfill
 from crm_order_extension.tests import fixtures as fx
 from crm_order_extension.tests.test_order_history import OrderHistoryTestCase
 
@@ -110,6 +111,24 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		self.assertIn("1 unpaid (", summary)
 		self.assertIn("shipped 1 via UPS 1Z999A…", summary)
 		self.assertEqual(frappe.db.get_value("HD Ticket", ticket, "custom_order_summary"), summary)
+		# The short rows of /crm's side panel
+		unpaid, shipment = frappe.db.get_value(
+			"HD Ticket", ticket, ["custom_order_unpaid", "custom_order_last_shipment"]
+		)
+		self.assertIn(", due ", unpaid)
+		self.assertEqual(shipment, "UPS 1Z999A…")
+		# Sites upgraded to these rows get them from the stored histories (patch v0_5's job).
+		frappe.db.set_value(
+			"HD Ticket",
+			ticket,
+			{"custom_order_unpaid": None, "custom_order_last_shipment": None},
+			update_modified=False,
+		)
+		backfill()
+		self.assertEqual(
+			frappe.db.get_value("HD Ticket", ticket, ["custom_order_unpaid", "custom_order_last_shipment"]),
+			(unpaid, shipment),
+		)
 		# The dialog: a section per order, the tracking number a link
 		html = api.get_order_history_html("HD Ticket", ticket)["html"]
 		self.assertIn('href="https://www.ups.com/track?tracknum=1Z999AA10123456784"', html)
@@ -154,3 +173,41 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		with count_queries() as many:
 			fulfilment_of(orders)
 		self.assertEqual(few["queries"], many["queries"])
+
+
+class TestSidePanelRows(OrderHistoryTestCase):
+	def test_the_orders_section_as_first_installed_gets_the_short_rows(self):
+		import json
+
+		from crm_order_extension.orders import crm_layout
+
+		name = frappe.db.get_value("CRM Fields Layout", {"dt": "CRM Lead", "type": "Side Panel"})
+		self.assertTrue(name, "CRM's side panel layout of leads")
+		original = frappe.db.get_value("CRM Fields Layout", name, "layout")
+		self.addCleanup(
+			frappe.db.set_value, "CRM Fields Layout", name, "layout", original, update_modified=False
+		)
+
+		def ours(layout):
+			return next(s for s in crm_layout._sections(layout) if s.get("name") == crm_layout.SECTION_NAME)
+
+		def set_fields(fields):
+			layout = json.loads(original)
+			ours(layout)["columns"] = [{"name": "coe_orders_column", "fields": list(fields)}]
+			frappe.db.set_value(
+				"CRM Fields Layout", name, "layout", json.dumps(layout), update_modified=False
+			)
+
+		def fields():
+			return ours(json.loads(frappe.db.get_value("CRM Fields Layout", name, "layout")))["columns"][0][
+				"fields"
+			]
+
+		set_fields(crm_layout.OLD_FIELDS)
+		crm_layout.replace_old_rows()
+		self.assertEqual(fields(), list(crm_layout.FIELDS))
+		# An arrangement an admin made stays.
+		arranged = ["custom_next_ship_date", "custom_order_summary"]
+		set_fields(arranged)
+		crm_layout.replace_old_rows()
+		self.assertEqual(fields(), arranged)

@@ -7,25 +7,33 @@
 // helpers CRM passes to the script; `__` is /crm's translation function.
 /* exported CRMOrderHistoryPage */
 const CRMOrderHistoryPage = class {
-	// Re-sync on demand and show the history on the page.
+	// Re-sync on demand and show the history on the page: one "Orders" menu in the page header
+	// (CRM renders actions with `group` and `buttonLabel` as a labelled dropdown, v1.52 as v1.8x), so
+	// the header keeps room for CRM's own buttons and status at 1280 px.
 	onLoad() {
 		const t = typeof __ === "function" ? __ : (text) => text;
 		this.actions = [
 			{
-				label: t("Order History"),
-				onClick: () => this.showOrderHistory(t),
+				group: t("Orders"),
+				buttonLabel: t("Orders"),
+				items: [
+					{
+						label: t("Order History"),
+						onClick: () => this.showOrderHistory(t),
+					},
+					{
+						label: t("Fetch Order History"),
+						onClick: () => this.fetchOrderHistory(t),
+					},
+					...this.moreActions(t),
+				],
 			},
-			{
-				label: t("Fetch Order History"),
-				onClick: () => this.fetchOrderHistory(t),
-			},
-			...this.moreActions(t),
 		];
 		this.listenForSlaNotices();
 		this.listenForOrderHistory();
 	}
 
-	// The DocType's own actions after the two history actions.
+	// The DocType's own entries of the Orders menu, after the two history ones.
 	moreActions() {
 		return [];
 	}
