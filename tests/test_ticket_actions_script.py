@@ -17,7 +17,9 @@ const appended = [];
 function node() {
 	return {
 		style: {}, dataset: {}, children: [], append(...c) { this.children.push(...c); },
-		replaceChildren() {}, setAttribute() {}, remove() {}, set textContent(v) { this.text = v; },
+		listeners: [], addEventListener(type, fn) { this.listeners.push([type, fn]); },
+		replaceChildren() {}, setAttribute() {}, remove() { this.removed = true; },
+		set textContent(v) { this.text = v; },
 		get textContent() { return this.text; },
 	};
 }
@@ -35,7 +37,19 @@ global.fetch = async (url, options) => {
 	const setupForm = new Function(script + "\nreturn setupForm")();
 	const form = await setupForm({ doc: { name: 42 } });
 	for (const action of form.actions) await action.onClick();
+	// A click inside a dialog (a checkbox, a link) keeps its default action; one on the backdrop
+	// closes it. An `onclick` property returning false would cancel every click inside.
+	const clicks = appended.map((overlay) => {
+		let prevented = false;
+		const inside = { target: overlay.children[0], preventDefault: () => (prevented = true) };
+		const handlers = [...overlay.listeners.filter(([t]) => t === "click").map(([, f]) => f), overlay.onclick].filter(Boolean);
+		const cancelled = handlers.map((f) => f(inside)).some((r) => r === false);
+		const stays = !overlay.removed;
+		handlers.forEach((f) => f({ target: overlay, preventDefault() {} }));
+		return { kept: !prevented && !cancelled && stays, closes: Boolean(overlay.removed) };
+	});
 	console.log(JSON.stringify({
+		clicks,
 		actions: form.actions.map((a) => [a.label, a.iconLeft]),
 		calls, dialogs: appended.length,
 	}));
@@ -58,3 +72,4 @@ def test_actions_load_and_open_their_dialogs():
 		["get_return_lines", {"ticket": "42"}],
 	]
 	assert out["dialogs"] == 2
+	assert out["clicks"] == [{"kept": True, "closes": True}] * 2

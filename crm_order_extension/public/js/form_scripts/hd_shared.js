@@ -1,6 +1,6 @@
 // What the app's /helpdesk form scripts share (each HD Form Script is this file followed by its own
 // source, written by `python -m crm_order_extension.form_scripts`).
-/* exported helpdeskSocket, helpdeskPost, element */
+/* exported helpdeskSocket, helpdeskPost, element, closeOnBackdrop */
 
 // Helpdesk passes its form scripts no socket, but both v1.5 and v1.2x keep their socket.io client on
 // the Vue app (`app.config.globalProperties.$socket`), which Vue exposes on the mount element.
@@ -37,4 +37,13 @@ function element(tag, css, text) {
 	if (css) node.style.cssText = css;
 	if (text !== undefined) node.textContent = text;
 	return node;
+}
+
+// A click on the overlay's backdrop closes it. A listener, not an `onclick` property: a handler
+// property that returns false cancels the click, so checkboxes inside would not toggle and links
+// (a delivery's tracking link) would not open.
+function closeOnBackdrop(overlay) {
+	overlay.addEventListener("click", (event) => {
+		if (event.target === overlay) overlay.remove();
+	});
 }

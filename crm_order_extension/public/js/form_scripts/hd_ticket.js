@@ -5,7 +5,7 @@
 // change), and Helpdesk re-runs the script when the ticket reloads (helpdesk:ticket-update).
 // The HD Form Script "HD Ticket Order History" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts`); Helpdesk evaluates it and calls setupForm.
-/* global helpdeskSocket, helpdeskPost, element */
+/* global helpdeskSocket, helpdeskPost, element, closeOnBackdrop */
 /* exported setupForm */
 function setupForm({ doc }) {
 	const t = typeof window.__ === "function" ? window.__ : (text) => text;
@@ -69,7 +69,7 @@ function setupForm({ doc }) {
 		body.innerHTML = html || "";
 		box.append(body);
 		overlay.append(box);
-		overlay.onclick = (event) => event.target === overlay && overlay.remove();
+		closeOnBackdrop(overlay);
 		document.body.append(overlay);
 	}
 

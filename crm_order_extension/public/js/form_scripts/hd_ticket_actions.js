@@ -6,7 +6,7 @@
 // Each action lands in the ticket's activity and Helpdesk reloads the ticket.
 // The HD Form Script "HD Ticket Order Actions" (fixtures/hd_form_script.json, written by
 // `python -m crm_order_extension.form_scripts` from hd_shared.js and this file).
-/* global helpdeskPost, element */
+/* global helpdeskPost, element, closeOnBackdrop */
 /* exported setupForm */
 function setupForm({ doc }) {
 	const t = typeof window.__ === "function" ? window.__ : (text) => text;
@@ -48,7 +48,7 @@ function setupForm({ doc }) {
 		const footer = element("div", "display:flex;justify-content:flex-end;gap:8px;margin-top:14px");
 		box.append(head, notice, body, footer);
 		overlay.append(box);
-		overlay.onclick = (event) => event.target === overlay && overlay.remove();
+		closeOnBackdrop(overlay);
 		document.body.append(overlay);
 		function say(ok, message) {
 			notice.style.cssText = ok
