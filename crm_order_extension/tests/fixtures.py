@@ -150,6 +150,10 @@ def ensure_outgoing_email_account() -> None:
 				"no_smtp_authentication": 1,
 			}
 		).insert(ignore_permissions=True)
+	# Frappe caches the outgoing account per process (frappe.local): a mail sent by an earlier test
+	# while no account existed cached a placeholder without an address, which every later mail of the
+	# run would use ("formataddr" on None). Frappe's own email tests reset it the same way.
+	frappe.local.outgoing_email_account = {}
 
 
 SERVICE_ITEM = "COE-FORMATION-SERVICE"
