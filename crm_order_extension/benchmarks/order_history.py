@@ -52,6 +52,21 @@ def count_queries():
 
 
 PREFIX = "COE-BENCH-SO-"
+COMMON = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+ORDER_COLUMNS = [
+	*COMMON,
+	"customer",
+	"customer_name",
+	"company",
+	"transaction_date",
+	"delivery_date",
+	"status",
+	"currency",
+]
+ITEM_COLUMNS = [
+	*COMMON, "parent", "parenttype", "parentfield", "idx", "item_code", "item_name", "qty", "rate", "amount",
+	"delivery_date",
+]  # fmt: skip
 
 
 def _rows(doctype: str, fields: list[str], rows: list[tuple]) -> None:
@@ -133,42 +148,12 @@ def make_data(orders: int, items: int) -> tuple[str, str]:
 					STAGES[(i + 1) % len(STAGES)],
 				)
 			)
-	common = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
-	_rows(
-		"Sales Order",
-		[
-			*common,
-			"customer",
-			"customer_name",
-			"company",
-			"transaction_date",
-			"delivery_date",
-			"status",
-			"currency",
-		],
-		order_rows,
-	)
-	_rows(
-		"Sales Order Item",
-		[
-			*common,
-			"parent",
-			"parenttype",
-			"parentfield",
-			"idx",
-			"item_code",
-			"item_name",
-			"qty",
-			"rate",
-			"amount",
-			"delivery_date",
-		],
-		item_rows,
-	)
+	_rows("Sales Order", ORDER_COLUMNS, order_rows)
+	_rows("Sales Order Item", ITEM_COLUMNS, item_rows)
 	_rows(
 		"Work Order",
 		[
-			*common,
+			*COMMON,
 			"naming_series",
 			"production_item",
 			"item_name",
@@ -276,12 +261,12 @@ def make_billing_and_shipping(customer: str, order_rows: list[tuple], item_rows:
 				)
 				for line in lines
 			]
-	common = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
-	child = [*common, "parent", "parenttype", "parentfield", "idx", "item_code", "qty", "amount"]
+
+	child = [*COMMON, "parent", "parenttype", "parentfield", "idx", "item_code", "qty", "amount"]
 	_rows(
 		"Sales Invoice",
 		[
-			*common,
+			*COMMON,
 			"customer",
 			"company",
 			"posting_date",
@@ -297,7 +282,7 @@ def make_billing_and_shipping(customer: str, order_rows: list[tuple], item_rows:
 	_rows("Sales Invoice Item", [*child, "sales_order", "so_detail"], invoice_items)
 	_rows(
 		"Delivery Note",
-		[*common, "customer", "company", "posting_date", "status", "is_return", "transporter_name", "lr_no"],
+		[*COMMON, "customer", "company", "posting_date", "status", "is_return", "transporter_name", "lr_no"],
 		notes,
 	)
 	_rows("Delivery Note Item", [*child, "against_sales_order", "so_detail"], note_items)
@@ -308,65 +293,27 @@ def add_order(customer: str, items: int, run: int) -> None:
 	caller rolls it back)."""
 	now = frappe.utils.now()
 	so = f"{PREFIX}NEW-{frappe.generate_hash(length=6)}-{run}"
-	common = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
 	base = (now, now, "Administrator", "Administrator", 1)
-	_rows(
-		"Sales Order",
-		[
-			*common,
-			"customer",
-			"customer_name",
-			"company",
-			"transaction_date",
-			"delivery_date",
-			"status",
-			"currency",
-		],
-		[
-			(
-				so,
-				*base,
-				customer,
-				customer,
-				fx.COMPANY,
-				add_days(nowdate(), 1),
-				add_days(nowdate(), 11),
-				"To Deliver and Bill",
-				fx.CURRENCY,
-			)
-		],
-	)
-	_rows(
-		"Sales Order Item",
-		[
-			*common,
-			"parent",
-			"parenttype",
-			"parentfield",
-			"idx",
-			"item_code",
-			"item_name",
-			"qty",
-			"rate",
-			"amount",
-		],
-		[
-			(
-				f"{so}-{i + 1}",
-				*base,
-				so,
-				"Sales Order",
-				"items",
-				i + 1,
-				ITEMS[i % len(ITEMS)],
-				ITEMS[i % len(ITEMS)],
-				1,
-				10,
-				10,
-			)
-			for i in range(items)
-		],
-	)
+	day, ships = add_days(nowdate(), 1), add_days(nowdate(), 11)
+	order = (so, *base, customer, customer, fx.COMPANY, day, ships, "To Deliver and Bill", fx.CURRENCY)
+	lines = [
+		(
+			f"{so}-{i + 1}",
+			*base,
+			so,
+			"Sales Order",
+			"items",
+			i + 1,
+			*[ITEMS[i % len(ITEMS)]] * 2,
+			1,
+			10,
+			10,
+			ships,
+		)
+		for i in range(items)
+	]
+	_rows("Sales Order", ORDER_COLUMNS, [order])
+	_rows("Sales Order Item", ITEM_COLUMNS, lines)
 
 
 def remove_data(customer: str | None, lead: str | None) -> None:

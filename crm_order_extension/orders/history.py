@@ -647,7 +647,6 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 			filter(None, (order_history.calendar_due(rows), fulfilment["extra"].get("calendar_change"))),
 			default=None,
 		),
-		"fulfilment": fulfilment_json,
 		**{
 			column: summary[field]
 			for field, column in zip(SUMMARY_FIELDS, HISTORY_SUMMARY_COLUMNS, strict=True)
@@ -655,9 +654,10 @@ def sync_customer_history(customer: str, force: bool = False) -> dict:
 		"order_count": count,
 		"history_hash": digest,
 	}
-	if changed:
+	if changed:  # else the stored lines and billing are these (the digest covers both)
 		apply_line_changes(name, changes, now)
 		values["line_digests"] = frappe.as_json(changes.digests, indent=None) if changes.digests else None
+		values["fulfilment"] = fulfilment_json
 	frappe.db.set_value(CUSTOMER_HISTORY, name, values, update_modified=False)
 	history = {
 		"name": name,
