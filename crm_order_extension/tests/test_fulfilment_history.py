@@ -117,18 +117,26 @@ class TestQuoteToCash(OrderHistoryTestCase):
 		)
 		self.assertIn(", due ", unpaid)
 		self.assertEqual(shipment, "UPS 1Z999A…")
-		# Sites upgraded to these rows get them from the stored histories (patch v0_5's job).
+		# A site upgraded to these rows (no values yet, lines without their delivered quantity, no
+		# line digests) gets them when patch v0_5's job recomputes each stored history once.
 		frappe.db.set_value(
 			"HD Ticket",
 			ticket,
 			{"custom_order_unpaid": None, "custom_order_last_shipment": None},
 			update_modified=False,
 		)
-		backfill()
+		key = history["history"]
+		frappe.db.set_value("Customer Order History Line", {"parent": key}, "delivered_qty", 0)
+		frappe.db.set_value("Customer Order History", key, "line_digests", None, update_modified=False)
+		self.assertGreaterEqual(backfill(), 1)
 		self.assertEqual(
 			frappe.db.get_value("HD Ticket", ticket, ["custom_order_unpaid", "custom_order_last_shipment"]),
 			(unpaid, shipment),
 		)
+		self.assertEqual(
+			frappe.db.get_value("Customer Order History Line", {"parent": key}, "delivered_qty"), 3
+		)
+		self.assertTrue(frappe.db.get_value("Customer Order History", key, "line_digests"))
 		# The dialog: a section per order, the tracking number a link
 		html = api.get_order_history_html("HD Ticket", ticket)["html"]
 		self.assertIn('href="https://www.ups.com/track?tracknum=1Z999AA10123456784"', html)

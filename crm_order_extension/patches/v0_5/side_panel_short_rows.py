@@ -1,16 +1,18 @@
 import frappe
+from frappe import _
 
 from crm_order_extension.jobs import request_job
 from crm_order_extension.orders.crm_layout import replace_old_rows
 
-BATCH = 500
+BATCH = 200
 
 
 def execute():
 	"""/crm's side panel cut the order summary line off after one line: the app's Orders section,
 	where no admin changed it, shows one short fact per row instead (open orders, next ship date,
-	unpaid, last shipment, latest status). A background job fills the two new rows from each stored
-	history (an order change would, but only for that customer)."""
+	unpaid, last shipment, latest status). A background job recomputes each stored history once, which
+	fills the two new fields of its records, each line's delivered quantity and the per-order line
+	digests (order changes write only what changed from then on)."""
 	replace_old_rows()
 	request_job(
 		"crm_order_extension.patches.v0_5.side_panel_short_rows.backfill",
@@ -20,43 +22,33 @@ def execute():
 	)
 
 
-def backfill() -> None:
-	"""Unpaid and Last Shipment of every stored history and its records, from the billing and
-	shipping the history already stores, in batches committed one by one (not an edit: `modified`
-	stays)."""
-	from crm_order_extension.jobs import running_inline
-	from crm_order_extension.orders.customer import TARGETS
-	from crm_order_extension.orders.history import CUSTOMER_HISTORY, stored_extra, summary_values
+def backfill() -> int:
+	"""Every stored customer history recomputed and written once (forced: its records get the new
+	fields even where nothing else changed), in batches committed one by one like the daily refresh
+	(not an edit: `modified` stays; a failing customer is logged and skipped). Returns how many."""
+	from crm_order_extension.orders.history import CUSTOMER_HISTORY, sync_customer_history
+	from crm_order_extension.orders.sync import fresh_transaction
+	from crm_order_extension.utils.guard import guarded
 
-	last = ""
+	fresh_transaction()
+	last, done = "", 0
 	while True:
-		histories = frappe.get_all(
+		batch = frappe.get_all(
 			CUSTOMER_HISTORY,
-			filters={"name": (">", last), "history_hash": ("is", "set")},
-			fields=["name", "customer", "fulfilment"],
-			order_by="name asc",
+			filters={"customer": (">", last)},
+			fields=["customer"],
+			order_by="customer asc",
 			limit=BATCH,
+			pluck="customer",
 		)
-		if not histories:
-			return
-		for history in histories:
-			values = summary_values([], stored_extra(history.fulfilment))
-			unpaid, shipment = values["custom_order_unpaid"], values["custom_order_last_shipment"]
-			frappe.db.set_value(
-				CUSTOMER_HISTORY,
-				history.name,
-				{"order_unpaid": unpaid, "order_last_shipment": shipment},
-				update_modified=False,
-			)
-			for doctype in TARGETS:
-				table = frappe.qb.DocType(doctype)
-				(
-					frappe.qb.update(table)
-					.set(table.custom_order_unpaid, unpaid)
-					.set(table.custom_order_last_shipment, shipment)
-					.where(table.custom_order_customer == history.customer)
-					.run()
-				)
-		last = histories[-1].name
-		if not running_inline():
-			frappe.db.commit()  # a background job's batch, not a request
+		if not batch:
+			return done
+		for customer in batch:
+			with guarded(
+				"crm_order_v0_5_backfill",
+				title=_("Order history refresh failed for customer {0}").format(customer),
+			):
+				sync_customer_history(customer, force=True)
+		done += len(batch)
+		last = batch[-1]
+		fresh_transaction()  # a background job's batch: progress survives a crash midway
