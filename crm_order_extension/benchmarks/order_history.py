@@ -176,6 +176,25 @@ def make_data(orders: int, items: int) -> tuple[str, str]:
 INVOICE_PREFIX, DELIVERY_PREFIX = "COE-BENCH-SI-", "COE-BENCH-DN-"
 
 
+def _child_line(parent: str, doctype: str, base: tuple, so: str, line: tuple, sign: int = 1) -> tuple:
+	"""An invoice's or delivery's line for an order line (`line`: a Sales Order Item row of make_data,
+	whose idx, item, qty and amount it copies; `sign` -1 for a credit note's)."""
+	idx = line[9] if sign == 1 else 1
+	return (
+		f"{parent}-{idx}",
+		*base,
+		parent,
+		doctype,
+		"items",
+		idx,
+		line[10],
+		sign * line[12],
+		sign * line[14],
+		so,
+		line[0],
+	)
+
+
 def make_billing_and_shipping(customer: str, order_rows: list[tuple], item_rows: list[tuple]) -> None:
 	"""What quote to cash reads beside each order (issue 18), as plain rows: an invoice per order
 	(every other one paid), a Delivery Note with carrier and tracking for every other order, and a
@@ -206,61 +225,17 @@ def make_billing_and_shipping(customer: str, order_rows: list[tuple], item_rows:
 				0,
 			)
 		)
-		invoice_items += [
-			(
-				f"{invoice}-{line[9]}",
-				*base,
-				invoice,
-				"Sales Invoice",
-				"items",
-				line[9],
-				line[10],
-				line[12],
-				line[14],
-				so,
-				line[0],
-			)
-			for line in lines
-		]
+		invoice_items += [_child_line(invoice, "Sales Invoice", base, so, line) for line in lines]
 		if n % 10 == 0:
 			credit = f"{INVOICE_PREFIX}CN-{so}"
 			invoices.append(
 				(credit, *base, customer, fx.COMPANY, date, date, "Return", -lines[0][14], 0, fx.CURRENCY, 1)
 			)
-			invoice_items.append(
-				(
-					f"{credit}-1",
-					*base,
-					credit,
-					"Sales Invoice",
-					"items",
-					1,
-					lines[0][10],
-					-lines[0][12],
-					-lines[0][14],
-					so,
-					lines[0][0],
-				)
-			)
+			invoice_items.append(_child_line(credit, "Sales Invoice", base, so, lines[0], sign=-1))
 		if n % 2 == 0:
 			note = f"{DELIVERY_PREFIX}{so}"
 			notes.append((note, *base, customer, fx.COMPANY, date, "Completed", 0, "UPS", f"1Z{n:010d}"))
-			note_items += [
-				(
-					f"{note}-{line[9]}",
-					*base,
-					note,
-					"Delivery Note",
-					"items",
-					line[9],
-					line[10],
-					line[12],
-					line[14],
-					so,
-					line[0],
-				)
-				for line in lines
-			]
+			note_items += [_child_line(note, "Delivery Note", base, so, line) for line in lines]
 
 	child = [*COMMON, "parent", "parenttype", "parentfield", "idx", "item_code", "qty", "amount"]
 	_rows(

@@ -6,21 +6,13 @@ orders in a fixed number of queries and stores what these return with the custom
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
+
+from crm_order_extension.core.ship_dates import as_date
 
 FULLY, PARTLY, NOT_SHIPPED = "Fully shipped", "Partly shipped", "Not shipped"
 # Sales Invoice statuses that still wait for money.
 UNPAID_STATUSES = ("Unpaid", "Overdue", "Partly Paid", "Unpaid and Discounted", "Overdue and Discounted")
-
-
-def _day(value) -> date | None:
-	if value in (None, ""):
-		return None
-	if isinstance(value, datetime):
-		return value.date()
-	if isinstance(value, date):
-		return value
-	return date.fromisoformat(str(value)[:10])
 
 
 def _number(value) -> float:
@@ -80,8 +72,8 @@ def order_fulfilment(
 		entry = {
 			"name": name,
 			"status": invoice.get("status"),
-			"posting_date": _day(invoice.get("posting_date")),
-			"due_date": _day(invoice.get("due_date")),
+			"posting_date": as_date(invoice.get("posting_date")),
+			"due_date": as_date(invoice.get("due_date")),
 			"grand_total": _number(invoice.get("grand_total")),
 			"outstanding_amount": _number(invoice.get("outstanding_amount")),
 			"currency": invoice.get("currency"),
@@ -106,7 +98,7 @@ def order_fulfilment(
 			returns_by_delivery[name] = {
 				"doctype": "Delivery Note",
 				"name": name,
-				"posting_date": _day(delivery.get("posting_date")),
+				"posting_date": as_date(delivery.get("posting_date")),
 				"qty": abs(qty),
 				"amount": abs(sum(_number(line.get("amount")) for line in lines)),
 			}
@@ -118,7 +110,7 @@ def order_fulfilment(
 		shipped.append(
 			{
 				"name": name,
-				"posting_date": _day(delivery.get("posting_date")),
+				"posting_date": as_date(delivery.get("posting_date")),
 				"status": delivery.get("status"),
 				"items": [
 					{"item_code": line.get("item_code"), "qty": _number(line.get("qty"))} for line in lines
@@ -232,7 +224,7 @@ def header(order_count: int, last_order_date, invoices: Iterable[Mapping]) -> di
 	currencies = {i.get("currency") for i in invoices if i.get("currency")}
 	return {
 		"orders": int(order_count or 0),
-		"last_order_date": _day(last_order_date),
+		"last_order_date": as_date(last_order_date),
 		"lifetime_billed": sum(_number(i.get("grand_total")) for i in invoices),
 		"outstanding": sum(_number(i.get("outstanding_amount")) for i in invoices if not i.get("is_return")),
 		"currency": currencies.pop() if len(currencies) == 1 else None,

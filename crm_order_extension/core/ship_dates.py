@@ -30,7 +30,8 @@ CLOSED_ORDER_STATUSES = ("Completed", "Closed", "Cancelled")
 DONE_WORK_ORDER_STATUSES = ("Completed", "Stopped", "Closed")
 
 
-def _day(value) -> date | None:
+def as_date(value) -> date | None:
+	"""A date from a date, datetime or ISO text (as Frappe returns them); None when empty."""
 	if value is None or value == "":
 		return None
 	if isinstance(value, datetime):
@@ -50,7 +51,7 @@ def expected_ship(
 	warehouse ships by the delivery date. Compared with the line's delivery date: On time, At risk
 	(blocked, or within AT_RISK_DAYS of it) or Late. Delivered lines and closed orders are Shipped.
 	"""
-	delivery = _day(line.get("delivery_date"))
+	delivery = as_date(line.get("delivery_date"))
 	qty = float(line.get("qty") or 0)
 	delivered = float(line.get("delivered_qty") or 0) if delivered_qty is None else float(delivered_qty)
 	if line.get("order_status") in CLOSED_ORDER_STATUSES or (qty and delivered >= qty):
@@ -66,8 +67,8 @@ def expected_ship(
 			expected = today
 		else:
 			in_production = True
-			planned_start = _day(work_order.get("planned_start_date"))
-			planned_end = _day(work_order.get("planned_end_date")) or planned_start
+			planned_start = as_date(work_order.get("planned_start_date"))
+			planned_end = as_date(work_order.get("planned_end_date")) or planned_start
 			expected = planned_end or delivery or today
 			not_started = work_order.get("status") in (None, "", "Draft", "Not Started") and line.get(
 				"production_status"
@@ -122,9 +123,9 @@ def calendar_change(
 	base = expected_ship(line, work_order, in_stock, today, delivered_qty)
 	if base["ship_status"] == SHIPPED:
 		return None
-	dates = [_day(line.get("delivery_date")), base["expected_ship_date"]]
+	dates = [as_date(line.get("delivery_date")), base["expected_ship_date"]]
 	if work_order:
-		dates += [_day(work_order.get("planned_start_date")), _day(work_order.get("planned_end_date"))]
+		dates += [as_date(work_order.get("planned_start_date")), as_date(work_order.get("planned_end_date"))]
 	tomorrow = today + timedelta(days=1)
 	candidates = sorted({tomorrow} | {d + timedelta(days=1) for d in dates if d and d >= today})
 	passes = base["expected_ship_date"] + timedelta(days=1) if base["expected_ship_date"] else None
@@ -146,7 +147,7 @@ def summarize(rows: Iterable[Mapping], today: date) -> dict:
 		if r.get("ship_status") != SHIPPED and r.get("order_status") not in CLOSED_ORDER_STATUSES
 	]
 	upcoming = [
-		d for d in (_day(r.get("expected_ship_date")) for r in open_rows) if d is not None and d >= today
+		d for d in (as_date(r.get("expected_ship_date")) for r in open_rows) if d is not None and d >= today
 	]
 	return {
 		"open_orders": len({r["sales_order"] for r in open_rows}),

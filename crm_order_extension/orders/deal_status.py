@@ -15,6 +15,7 @@ from frappe.utils import now_datetime
 from crm_order_extension import compat
 from crm_order_extension.core import deal_quotes as rules
 from crm_order_extension.jobs import request_job
+from crm_order_extension.pipelines.common import submitted_invoices
 from crm_order_extension.utils.guard import guarded
 
 DEAL = "CRM Deal"
@@ -204,18 +205,7 @@ def apply_paid_rule(deal: str) -> None:
 	orders = frappe.get_all(
 		"Sales Order", filters={"custom_crm_deal": deal, "docstatus": 1}, fields=["name", "per_billed"]
 	)
-	invoices = []
-	if orders:
-		sii, si = frappe.qb.DocType("Sales Invoice Item"), frappe.qb.DocType("Sales Invoice")
-		invoices = (
-			frappe.qb.from_(si)
-			.join(sii)
-			.on(sii.parent == si.name)
-			.select(si.name, si.outstanding_amount)
-			.distinct()
-			.where((si.docstatus == 1) & sii.sales_order.isin([o.name for o in orders]))
-			.run(as_dict=True)
-		)
+	invoices = submitted_invoices([o.name for o in orders])
 	if not rules.orders_paid(orders, invoices):
 		return
 	with guarded(SAVEPOINT, title=f"Deal status rule failed for {deal}"):

@@ -490,13 +490,10 @@ def stored_history(customer: str) -> dict | None:
 	"""The customer's stored history as sync_customer_history returns it (rows read on demand), read
 	with a shared lock: the newest committed one, and an order change writing it meanwhile is waited
 	for, never overwritten. None when there is none yet."""
-	columns = ", ".join(
-		f"`{c}`" for c in ("name", "history_hash", "order_count", "fulfilment", *HISTORY_SUMMARY_COLUMNS)
-	)
-	found = frappe.db.sql(
-		f"SELECT {columns} FROM `tab{CUSTOMER_HISTORY}` WHERE `customer` = %s LOCK IN SHARE MODE",
+	found = locked_history(
 		customer,
-		as_dict=True,
+		("name", "history_hash", "order_count", "fulfilment", *HISTORY_SUMMARY_COLUMNS),
+		"LOCK IN SHARE MODE",
 	)
 	if not found or found[0].history_hash is None:
 		return None
@@ -509,7 +506,7 @@ def stored_history(customer: str) -> dict | None:
 		},
 		"hash": row.history_hash,
 		"count": row.order_count or 0,
-		"lines": frappe.db.count(CUSTOMER_LINE, {"parent": row.name, "parenttype": CUSTOMER_HISTORY}),
+		"lines": row.line_count,
 		"extra": stored_extra(row.fulfilment),
 		"changed": False,
 	}
@@ -566,6 +563,19 @@ def customer_history_name(customer: str, for_update: bool = False) -> str | None
 	return frappe.db.get_value(CUSTOMER_HISTORY, {"customer": customer}, "name", for_update=for_update)
 
 
+def locked_history(customer: str, columns: tuple[str, ...], lock: str) -> list[dict]:
+	"""The customer's history row with `columns` and `line_count` (its stored lines), read by a
+	locking read (`lock`: FOR UPDATE or LOCK IN SHARE MODE) by the customer index."""
+	selected = ", ".join(f"h.`{column}`" for column in columns)
+	return frappe.db.sql(
+		f"SELECT {selected}, (SELECT COUNT(*) FROM `tab{CUSTOMER_LINE}` l"
+		f" WHERE l.`parent` = h.`name` AND l.`parenttype` = %s) AS `line_count`"
+		f" FROM `tab{CUSTOMER_HISTORY}` h WHERE h.`customer` = %s {lock}",
+		(CUSTOMER_HISTORY, customer),
+		as_dict=True,
+	)
+
+
 def _history_row(customer: str) -> dict:
 	"""The customer's history row (`name`, `history_hash`, `line_digests` and `line_count`, its stored
 	lines), created if missing, locked: concurrent syncs of one customer serialize on it (INSERT
@@ -574,13 +584,7 @@ def _history_row(customer: str) -> dict:
 	plain read under REPEATABLE READ."""
 
 	def locked():
-		found = frappe.db.sql(
-			f"SELECT `name`, `history_hash`, `line_digests`, (SELECT COUNT(*) FROM `tab{CUSTOMER_LINE}` l"
-			f" WHERE l.`parent` = h.`name` AND l.`parenttype` = %s) AS `line_count`"
-			f" FROM `tab{CUSTOMER_HISTORY}` h WHERE h.`customer` = %s FOR UPDATE",
-			(CUSTOMER_HISTORY, customer),
-			as_dict=True,
-		)
+		found = locked_history(customer, ("name", "history_hash", "line_digests"), "FOR UPDATE")
 		return found[0] if found else None
 
 	row = locked()

@@ -26,19 +26,27 @@ def is_paid(sales_order: str, order: dict | None = None) -> bool:
 	order = order or frappe.db.get_value("Sales Order", sales_order, ORDER_FIELDS, as_dict=True)
 	if not order or order.docstatus != 1:
 		return False
+	invoices = submitted_invoices([sales_order])
+	return commission.is_order_paid(order.per_billed, invoices)
+
+
+def submitted_invoices(sales_orders: list[str]) -> list[dict]:
+	"""The submitted, non-return Sales Invoices with lines of these orders, once each (`name`,
+	`outstanding_amount`), by Sales Invoice Item's sales_order index."""
+	if not sales_orders:
+		return []
 	invoice, item = frappe.qb.DocType("Sales Invoice"), frappe.qb.DocType("Sales Invoice Item")
-	invoices = (
+	return (
 		frappe.qb.from_(invoice)
 		.join(item)
 		.on(item.parent == invoice.name)
 		.select(invoice.name, invoice.outstanding_amount)
 		.distinct()
 		.where(
-			(item.sales_order == sales_order)
+			item.sales_order.isin(sales_orders)
 			& (item.parenttype == "Sales Invoice")
 			& (invoice.docstatus == 1)
 			& (invoice.is_return == 0)
 		)
 		.run(as_dict=True)
 	)
-	return commission.is_order_paid(order.per_billed, invoices)

@@ -8,6 +8,16 @@ from crm_order_extension.tests.e2e import context
 from crm_order_extension.tests.e2e.harness import RUN_DOMAIN
 
 _site_zone: list = []
+HELPDESK_NEW_TICKET = "helpdesk.helpdesk.doctype.hd_ticket.api.new"
+
+
+def helpdesk_ticket(api, raised_by: str, subject: str, description: str) -> str:
+	"""A ticket as /helpdesk's new-ticket page posts it (Helpdesk's own endpoint), removed after the
+	run; its name as text."""
+	doc = {"subject": subject, "description": description, "raised_by": raised_by}
+	ticket = str(api.call_json(HELPDESK_NEW_TICKET, doc=doc)["name"])
+	context.registry().append(("HD Ticket", ticket))
+	return ticket
 
 
 def today() -> date:

@@ -13,7 +13,6 @@ from crm_order_extension.tests.e2e.e2e_sla import SWEEP, SLACase
 from crm_order_extension.tests.e2e.harness import email_of
 
 API = "crm_order_extension.api.orders."
-HELPDESK_NEW_TICKET = "helpdesk.helpdesk.doctype.hd_ticket.api.new"
 # Issue 15: the history is on a new ticket within 5 s of its creation, with one real worker.
 HISTORY_TARGET_SECONDS = 5
 
@@ -40,17 +39,7 @@ class TestReturningCustomerOpensATicket(unittest.TestCase):
 			listener.wait_for(lambda m: m["event"] == "connected", timeout=30)
 			# The customer writes in: Helpdesk's own ticket creation (its "new ticket" endpoint).
 			created = time.monotonic()
-			ticket = str(
-				agent.call_json(
-					HELPDESK_NEW_TICKET,
-					doc={
-						"subject": "Where is my cake?",
-						"description": "I ordered last week",
-						"raised_by": buyer,
-					},
-				)["name"]
-			)
-			context.registry().append(("HD Ticket", ticket))
+			ticket = data.helpdesk_ticket(agent, buyer, "Where is my cake?", "I ordered last week")
 			message = listener.wait_for(
 				lambda m: m["event"] == HISTORY_CHANGED and str(m["message"].get("name")) == ticket,
 				timeout=30,
@@ -93,13 +82,7 @@ class TestShopImportReachesOpenRecords(unittest.TestCase):
 		lead = sales.insert(
 			{"doctype": "CRM Lead", "first_name": "E2E Shopper", "email": buyer, "lead_owner": owner}
 		)["name"]
-		ticket = str(
-			agent.call_json(
-				HELPDESK_NEW_TICKET,
-				doc={"subject": "Order question", "description": "Hello", "raised_by": buyer},
-			)["name"]
-		)
-		context.registry().append(("HD Ticket", ticket))
+		ticket = data.helpdesk_ticket(agent, buyer, "Order question", "Hello")
 		context.harness().wait_for_jobs()
 		self.assertEqual(orders_on(sales, "CRM Lead", lead), set())
 

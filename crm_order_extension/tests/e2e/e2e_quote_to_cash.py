@@ -5,7 +5,7 @@ import unittest
 
 from crm_order_extension.tests.e2e import context, data, shop_import
 from crm_order_extension.tests.e2e.client import wait_until
-from crm_order_extension.tests.e2e.e2e_journeys import HELPDESK_NEW_TICKET, history
+from crm_order_extension.tests.e2e.e2e_journeys import history
 from crm_order_extension.tests.e2e.e2e_live import HISTORY_CHANGED, SocketListener
 
 
@@ -17,13 +17,7 @@ class TestPaymentReachesTheTicket(unittest.TestCase):
 		data.contact(admin, buyer, customer)
 		so = data.sales_order(admin, customer, [("COE-CAKE", 2, 5)])
 		invoice = data.invoice(admin, so)
-		ticket = str(
-			agent.call_json(
-				HELPDESK_NEW_TICKET,
-				doc={"subject": "Did you get my payment?", "description": "Paid today", "raised_by": buyer},
-			)["name"]
-		)
-		context.registry().append(("HD Ticket", ticket))
+		ticket = data.helpdesk_ticket(agent, buyer, "Did you get my payment?", "Paid today")
 
 		def billing():
 			return history(agent, "HD Ticket", ticket)["fulfilment"].get(so["name"])

@@ -12,7 +12,6 @@ from crm_order_extension.tests.e2e.client import wait_until
 from crm_order_extension.tests.e2e.e2e_sla import SWEEP
 from crm_order_extension.tests.e2e.harness import email_of
 
-HELPDESK_NEW_TICKET = "helpdesk.helpdesk.doctype.hd_ticket.api.new"
 ASSIGN = "frappe.desk.form.assign_to.add"
 AT_RISK, FAILED = "SLA at risk:", "SLA failed:"
 
@@ -35,17 +34,7 @@ class TestTicketSLAOnTheRuntime(unittest.TestCase):
 
 	def new_ticket(self, subject: str) -> str:
 		"""What /helpdesk's new-ticket page posts, then the agent takes it (the agent UI's "Assign to")."""
-		ticket = str(
-			self.agent.call_json(
-				HELPDESK_NEW_TICKET,
-				doc={
-					"subject": subject,
-					"description": "Nobody answered yet",
-					"raised_by": data.email("tsla"),
-				},
-			)["name"]
-		)
-		context.registry().append(("HD Ticket", ticket))
+		ticket = data.helpdesk_ticket(self.agent, data.email("tsla"), subject, "Nobody answered yet")
 		self.agent.call_json(ASSIGN, doctype="HD Ticket", name=ticket, assign_to=[self.agent_user])
 		return ticket
 
